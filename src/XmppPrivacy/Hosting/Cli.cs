@@ -1,0 +1,106 @@
+using System.Reflection;
+using System.Text;
+using XmppPrivacy.Routing;
+using XmppPrivacy.Xmpp;
+
+namespace XmppPrivacy.Hosting;
+
+/// <summary>The verbs of <c>xmpp-privacy</c>. Start-up errors print one clear message and exit non-zero.</summary>
+public static class Cli
+{
+    private const string Usage = """
+        usage: xmpp-privacy <verb> [--config FILE]
+
+          run            connect to the XMPP server and serve (default)
+          check-config   print the effective configuration (secrets hidden) and exit
+          options        print every option as a Markdown table (docs/configuration.md)
+          xeps           print the supported XEPs as a Markdown table (docs/xeps.md)
+
+        Every option can be set in the JSON file or as XMPPPRIVACY_<Section>__<Key>.
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var verb = args.FirstOrDefault(a => !a.StartsWith('-')) ?? "run";
+        string? config = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "--config" or "-c")
+            {
+                if (i + 1 >= args.Length) return Fail("--config needs a file name.");
+                config = args[++i];
+            }
+            else if (args[i] is "--help" or "-h")
+            {
+                Console.WriteLine(Usage);
+                return 0;
+            }
+        }
+        if (config is not null && args.Contains(config) && verb == config) verb = "run";
+        try
+        {
+            switch (verb)
+            {
+                case "run":
+                    {
+                        var settings = Settings.From(Settings.Load(config));
+                        await using var app = ComponentHost.Build(settings);
+                        await ComponentHost.PrepareAsync(app, CancellationToken.None);
+                        await app.RunAsync();
+                        return 0;
+                    }
+                case "check-config":
+                    {
+                        var settings = Settings.From(Settings.Load(config));
+                        Console.Write(settings.Describe());
+                        Console.WriteLine(settings.GetOptional<string>("Component:Secret") is null && settings.GetOptional<string>("Component:SecretFile") is null
+                            ? "warning: no component secret is set; 'run' will refuse to start." : "configuration is valid.");
+                        return 0;
+                    }
+                case "options":
+                    Console.Write(OptionsMarkdown());
+                    return 0;
+                case "xeps":
+                    Console.Write(XepsMarkdown());
+                    return 0;
+                default:
+                    Console.Error.WriteLine(Usage);
+                    return 64;
+            }
+        }
+        catch (ConfigurationException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (IOException e) when (e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            return Fail("The HTTP address is already in use (Http:Urls).");
+        }
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine("xmpp-privacy: " + message);
+        return 2;
+    }
+
+    public static string OptionsMarkdown()
+    {
+        var text = new StringBuilder("| option | environment variable | type | default | meaning |\n|---|---|---|---|---|\n");
+        foreach (var option in OptionCatalogue.All)
+            text.Append($"| `{option.Key}` | `XMPPPRIVACY_{option.Key.Replace(":", "__")}` | {option.Type} | `{option.Default}` | {option.Meaning} |\n");
+        return text.ToString();
+    }
+
+    public static string XepsMarkdown()
+    {
+        var rows = typeof(Cli).Assembly.GetTypes()
+            .Where(t => typeof(IComponentService).IsAssignableFrom(t))
+            .SelectMany(t => t.GetCustomAttributes<XepAttribute>().Select(x => (x, Service: t.Name)))
+            .OrderBy(r => r.x.Number);
+        var text = new StringBuilder("| XEP | version | where | note |\n|---|---|---|---|\n");
+        foreach (var (xep, service) in rows)
+            text.Append($"| [XEP-{xep.Number:0000}](https://xmpp.org/extensions/xep-{xep.Number:0000}.html) | {xep.Version} | `{service}` | {xep.Note} |\n");
+        return text.ToString();
+    }
+}

@@ -1,0 +1,3 @@
+using XmppPrivacy.Hosting;
+
+return await Cli.RunAsync(args);

@@ -1,0 +1,65 @@
+using System.Xml.Linq;
+using XmppPrivacy.Xmpp;
+
+namespace XmppPrivacy.Routing;
+
+/// <summary>Everything the services declared for one domain, merged; disco replies are built from it.</summary>
+internal sealed class DomainRoutes
+{
+    public required string Domain { get; init; }
+    public List<Identity> Identities { get; } = [];
+    public SortedSet<string> Features { get; } = new(StringComparer.Ordinal);
+    public Dictionary<(string Type, XName Child), IqHandler> Iq { get; } = [];
+    public Dictionary<XName, StanzaHandler> Messages { get; } = [];
+    public Dictionary<XName, StanzaHandler> Presences { get; } = [];
+    public List<ConnectedHandler> Connected { get; } = [];
+    public Dictionary<string, SortedSet<string>> NodeFeatures { get; } = new(StringComparer.Ordinal);
+
+    public static DomainRoutes Build(string domain, IEnumerable<IComponentService> services)
+    {
+        var routes = new DomainRoutes { Domain = domain };
+        foreach (var service in services.Where(s => s.Domains is null || s.Domains.Contains(domain)))
+        {
+            var builder = new ServiceBuilder(domain);
+            service.Declare(builder);
+            routes.Identities.AddRange(builder.IdentityList);
+            routes.Features.UnionWith(builder.FeatureSet);
+            foreach (var (key, handler) in builder.IqRoutes)
+                if (!routes.Iq.TryAdd(key, handler))
+                    throw new InvalidOperationException($"Two services route iq {key.Type} {key.Child} on {domain}.");
+            foreach (var (key, handler) in builder.MessageRoutes)
+                if (!routes.Messages.TryAdd(key, handler))
+                    throw new InvalidOperationException($"Two services route message {key} on {domain}.");
+            foreach (var (key, handler) in builder.PresenceRoutes)
+                if (!routes.Presences.TryAdd(key, handler))
+                    throw new InvalidOperationException($"Two services route presence {key} on {domain}.");
+            routes.Connected.AddRange(builder.ConnectedHandlers);
+            foreach (var (node, features) in builder.NodeFeatures)
+            {
+                if (!routes.NodeFeatures.TryGetValue(node, out var set)) routes.NodeFeatures[node] = set = new(StringComparer.Ordinal);
+                set.UnionWith(features);
+            }
+        }
+        // Disco is the router's own: it is derived from the declarations above.
+        routes.Features.Add(Ns.DiscoInfo.NamespaceName);
+        routes.Features.Add(Ns.DiscoItems.NamespaceName);
+        return routes;
+    }
+
+    public XElement DiscoInfo(string? node)
+    {
+        var query = new XElement(Ns.DiscoInfo + "query");
+        if (node is not null)
+        {
+            query.SetAttributeValue("node", node);
+            foreach (var var in NodeFeatures[node]) query.Add(new XElement(Ns.DiscoInfo + "feature", new XAttribute("var", var)));
+            return query;
+        }
+        foreach (var identity in Identities)
+            query.Add(new XElement(Ns.DiscoInfo + "identity",
+                new XAttribute("category", identity.Category), new XAttribute("type", identity.Type),
+                identity.Name is null ? null : new XAttribute("name", identity.Name)));
+        foreach (var var in Features) query.Add(new XElement(Ns.DiscoInfo + "feature", new XAttribute("var", var)));
+        return query;
+    }
+}

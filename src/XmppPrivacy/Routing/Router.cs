@@ -1,0 +1,154 @@
+using System.Xml.Linq;
+using Microsoft.Extensions.Logging;
+using XmppPrivacy.Streams;
+using XmppPrivacy.Xmpp;
+
+namespace XmppPrivacy.Routing;
+
+/// <summary>
+/// Routes each inbound stanza by (kind, type, child name + namespace) to the service that declared it, and is
+/// the one error boundary: a handler's exception becomes <c>internal-server-error</c> without its text, and
+/// nothing ever answers an error or a result with another error.
+/// </summary>
+public sealed partial class Router : IStanzaRouter
+{
+    private readonly Dictionary<string, DomainRoutes> _domains;
+    private readonly IqTracker _tracker;
+    private readonly ILogger<Router> _logger;
+
+    public Router(IEnumerable<string> domains, IEnumerable<IComponentService> services, IqTracker tracker, ILogger<Router> logger)
+    {
+        _tracker = tracker;
+        var list = services.ToList();
+        _domains = domains.ToDictionary(d => d, d => DomainRoutes.Build(d, list), StringComparer.OrdinalIgnoreCase);
+        _logger = logger;
+    }
+
+    public IReadOnlyCollection<string> Domains => _domains.Keys;
+
+    public async ValueTask OnConnectedAsync(IOutbound outbound, CancellationToken cancellationToken)
+    {
+        if (!_domains.TryGetValue(outbound.Domain, out var routes)) return;
+        foreach (var handler in routes.Connected)
+        {
+            try
+            {
+                await handler(outbound, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogHandlerFailed(_logger, "connected", outbound.Domain, e.GetType().Name);
+            }
+        }
+    }
+
+    public ValueTask OnDisconnectedAsync(string domain)
+    {
+        _tracker.CancelDomain(domain);
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask RouteAsync(XElement stanza, IOutbound outbound, CancellationToken cancellationToken)
+    {
+        if (!_domains.TryGetValue(outbound.Domain, out var routes)) return;
+        if (stanza.From() is not { } from || stanza.To() is not { } to)
+        {
+            LogDropped(_logger, stanza.Kind(), outbound.Domain);
+            return;
+        }
+        try
+        {
+            switch (stanza.Kind())
+            {
+                case "iq":
+                    await RouteIqAsync(routes, stanza, from, to, outbound, cancellationToken);
+                    break;
+                case "message":
+                    await RouteOtherAsync(routes.Messages, stanza, from, to, outbound, cancellationToken, answerUnhandled: stanza.Type() is null or "normal" or "chat");
+                    break;
+                case "presence":
+                    await RouteOtherAsync(routes.Presences, stanza, from, to, outbound, cancellationToken, answerUnhandled: false);
+                    break;
+                default:
+                    LogDropped(_logger, stanza.Kind(), outbound.Domain);
+                    break;
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            LogHandlerFailed(_logger, stanza.Kind(), outbound.Domain, e.GetType().Name);
+            if (!stanza.MustNotBeAnswered())
+                await outbound.SendAsync(Stanza.ErrorFor(stanza, StanzaError.InternalServerError()), cancellationToken);
+        }
+    }
+
+    private async ValueTask RouteIqAsync(DomainRoutes routes, XElement iq, Jid from, Jid to, IOutbound outbound, CancellationToken cancellationToken)
+    {
+        var type = iq.Type();
+        if (type is "result" or "error")
+        {
+            _tracker.TryComplete(outbound.Domain, iq);
+            return;
+        }
+        if (type is not ("get" or "set"))
+        {
+            await outbound.SendAsync(Stanza.ErrorFor(iq, StanzaError.BadRequest("An IQ must be of type get, set, result or error.")), cancellationToken);
+            return;
+        }
+        if (iq.Id() is null) return; // cannot be answered
+        var children = iq.Elements().Where(e => e.Name != Ns.Component + "error").ToList();
+        if (children.Count != 1)
+        {
+            await outbound.SendAsync(Stanza.ErrorFor(iq, StanzaError.BadRequest("An IQ get or set carries exactly one element.")), cancellationToken);
+            return;
+        }
+        var payload = children[0];
+        IqReply reply;
+        if (payload.Name == Ns.DiscoInfo + "query" && type == "get")
+            reply = DiscoInfo(routes, payload, to);
+        else if (payload.Name == Ns.DiscoItems + "query" && type == "get")
+            reply = IqReply.Ok(new XElement(Ns.DiscoItems + "query", payload.Attribute("node")));
+        else if (routes.Iq.TryGetValue((type, payload.Name), out var handler))
+            reply = await handler(new IqRequest(iq, payload, from, to, outbound), cancellationToken);
+        else
+            reply = StanzaError.ServiceUnavailable();
+
+        var answer = reply.Error is { } error ? Stanza.ErrorFor(iq, error) : Stanza.ResultFor(iq, reply.Payload);
+        await outbound.SendAsync(answer, cancellationToken);
+    }
+
+    private static IqReply DiscoInfo(DomainRoutes routes, XElement query, Jid to)
+    {
+        if (!to.IsDomain) return StanzaError.ServiceUnavailable();
+        var node = (string?)query.Attribute("node");
+        if (node is not null && !routes.NodeFeatures.ContainsKey(node))
+            return StanzaError.ItemNotFound("No such node.");
+        return IqReply.Ok(routes.DiscoInfo(node));
+    }
+
+    private static async ValueTask RouteOtherAsync(Dictionary<XName, StanzaHandler> table, XElement stanza, Jid from, Jid to,
+        IOutbound outbound, CancellationToken cancellationToken, bool answerUnhandled)
+    {
+        if (stanza.Type() == "error") return;
+        foreach (var child in stanza.Elements())
+        {
+            if (table.TryGetValue(child.Name, out var handler))
+            {
+                await handler(new StanzaRequest(stanza, child, from, to, outbound), cancellationToken);
+                return;
+            }
+        }
+        if (answerUnhandled)
+            await outbound.SendAsync(Stanza.ErrorFor(stanza, StanzaError.ServiceUnavailable()), cancellationToken);
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "A {Kind} handler on {Domain} failed with {ExceptionType}")]
+    private static partial void LogHandlerFailed(ILogger logger, string kind, string domain, string exceptionType);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Debug, Message = "Dropped a {Kind} on {Domain} without valid addresses")]
+    private static partial void LogDropped(ILogger logger, string kind, string domain);
+}

@@ -1,0 +1,23 @@
+using System.Xml.Linq;
+
+namespace XmppPrivacy.Xmpp;
+
+/// <summary>The namespaces the component speaks. Stanzas are normalised to <see cref="Component"/>.</summary>
+public static class Ns
+{
+    public static readonly XNamespace Component = "jabber:component:accept";
+    public static readonly XNamespace Client = "jabber:client";
+    public static readonly XNamespace Server = "jabber:server";
+    public static readonly XNamespace Streams = "http://etherx.jabber.org/streams";
+    public static readonly XNamespace StreamErrors = "urn:ietf:params:xml:ns:xmpp-streams";
+    public static readonly XNamespace Stanzas = "urn:ietf:params:xml:ns:xmpp-stanzas";
+    public static readonly XNamespace DiscoInfo = "http://jabber.org/protocol/disco#info";
+    public static readonly XNamespace DiscoItems = "http://jabber.org/protocol/disco#items";
+    public static readonly XNamespace Ping = "urn:xmpp:ping";
+    public static readonly XNamespace Version = "jabber:iq:version";
+    public static readonly XNamespace Bridge = "urn:xmppprivacy:bridge:0";
+    public static readonly XNamespace Xml = XNamespace.Xml;
+
+    /// <summary>True for the three stanza namespaces a peer may put a top-level stanza in.</summary>
+    public static bool IsStanzaNamespace(XNamespace ns) => ns == Component || ns == Client || ns == Server;
+}
