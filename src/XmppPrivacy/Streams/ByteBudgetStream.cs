@@ -14,6 +14,9 @@ internal sealed class ByteBudgetStream(Stream inner, int budget) : Stream
 
     public long BytesRead => _position;
 
+    /// <summary>True once the underlying stream reported its end (the peer closed the connection).</summary>
+    public bool Ended { get; private set; }
+
     /// <summary>Starts a new budget period (called at every stanza boundary).</summary>
     public void Mark() => _mark = _position;
 
@@ -36,6 +39,7 @@ internal sealed class ByteBudgetStream(Stream inner, int budget) : Stream
 
     private void Account(ReadOnlySpan<byte> data)
     {
+        if (data.Length == 0) Ended = true;
         if (!_sniffed && data.Length > 0)
         {
             _sniffed = true;

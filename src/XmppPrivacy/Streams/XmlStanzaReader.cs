@@ -172,6 +172,10 @@ public sealed class XmlStanzaReader : IDisposable
         {
             return await _xml.ReadAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+        catch (XmlException) when (_budget.Ended)
+        {
+            throw new EndOfStreamException("The peer closed the connection.");
+        }
         catch (XmlException e) when (e.Message.Contains("DTD", StringComparison.Ordinal))
         {
             throw StreamErrorException.RestrictedXml("DTDs are not allowed.");

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# `make run`: Prosody with the bridge and the XmppPrivacy component on loopback, with SQLite,
+# everything under ./var/. Runs in the foreground; Ctrl-C stops both cleanly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+"$root/scripts/install-deps.sh"
+
+state="$root/var/demo"
+mkdir -p "$state"
+c2s_port=${DEMO_C2S_PORT:-5222}
+component_port=${DEMO_COMPONENT_PORT:-5347}
+http_port=${DEMO_HTTP_PORT:-5443}
+server_domain=${DEMO_SERVER_DOMAIN:-localhost}
+export DEMO_SERVER_DOMAIN=$server_domain
+export DEMO_PRIVACY_DOMAIN=${DEMO_PRIVACY_DOMAIN:-privacy.localhost}
+export DEMO_UPLOAD_DOMAIN=${DEMO_UPLOAD_DOMAIN:-upload.localhost}
+export DEMO_ROOMS_DOMAIN=${DEMO_ROOMS_DOMAIN:-rooms.localhost}
+
+# The component secret is generated once and kept in var/demo (never printed).
+secret_file="$state/component.secret"
+[ -s "$secret_file" ] || (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$secret_file")
+secret=$(cat "$secret_file")
+
+echo "Building the component..."
+dotnet build "$root/src/XmppPrivacy" -c Release -o "$root/var/bin" -v quiet -nologo >/dev/null
+
+"$root/scripts/generate-prosody-config.sh" "$state" "$c2s_port" "$component_port" "$secret" "${DEMO_PROSODY_LOG_LEVEL:-info}"
+config="$state/prosody.cfg.lua"
+
+admin_password=${DEMO_ADMIN_PASSWORD:-}
+if [ -z "$admin_password" ]; then
+	admin_password=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
+	generated=1
+fi
+prosodyctl --config "$config" register admin "$server_domain" "$admin_password" >/dev/null
+
+prosody_pid="" component_pid=""
+stop() {
+	trap - INT TERM EXIT
+	echo
+	echo "Stopping..."
+	[ -n "$component_pid" ] && kill -TERM "$component_pid" 2>/dev/null && wait "$component_pid" 2>/dev/null || true
+	[ -n "$prosody_pid" ] && kill -TERM "$prosody_pid" 2>/dev/null && wait "$prosody_pid" 2>/dev/null || true
+	echo "Stopped."
+}
+trap stop INT TERM EXIT
+
+prosody --config "$config" -F &
+prosody_pid=$!
+for _ in $(seq 1 50); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$component_port") 2>/dev/null && break
+	sleep 0.2
+done
+
+export XMPPPRIVACY_Component__Secret="$secret"
+export XMPPPRIVACY_Component__Port="${XMPPPRIVACY_Component__Port:-$component_port}"
+export XMPPPRIVACY_Component__ServerDomain="${XMPPPRIVACY_Component__ServerDomain:-$server_domain}"
+export XMPPPRIVACY_Component__Domains__Privacy="${XMPPPRIVACY_Component__Domains__Privacy:-$DEMO_PRIVACY_DOMAIN}"
+export XMPPPRIVACY_Component__Domains__Upload="${XMPPPRIVACY_Component__Domains__Upload:-$DEMO_UPLOAD_DOMAIN}"
+export XMPPPRIVACY_Component__Domains__Rooms="${XMPPPRIVACY_Component__Domains__Rooms:-$DEMO_ROOMS_DOMAIN}"
+export XMPPPRIVACY_Http__Urls="${XMPPPRIVACY_Http__Urls:-http://127.0.0.1:$http_port}"
+export XMPPPRIVACY_Storage__Path="${XMPPPRIVACY_Storage__Path:-$root/var/xmpp-privacy.db}"
+export XMPPPRIVACY_Log__Level="${XMPPPRIVACY_Log__Level:-Warning}"
+
+dotnet "$root/var/bin/xmpp-privacy.dll" run &
+component_pid=$!
+
+http_url=${XMPPPRIVACY_Http__Urls%%;*}
+for _ in $(seq 1 50); do
+	curl -fsS "$http_url/health" >/dev/null 2>&1 && break
+	sleep 0.2
+done
+
+cat <<INFO
+
+XmppPrivacy demo is running on loopback.
+  XMPP server   $server_domain, client port 127.0.0.1:$c2s_port (plaintext allowed on loopback,
+                in-band registration open)
+  admin         admin@$server_domain$( [ -n "${generated:-}" ] && echo ", password: $admin_password (set DEMO_ADMIN_PASSWORD to choose)" )
+  components    $DEMO_PRIVACY_DOMAIN, $DEMO_UPLOAD_DOMAIN, $DEMO_ROOMS_DOMAIN
+  health        $http_url/health    metrics: $http_url/metrics
+  state         $state (Prosody log: $state/prosody.log), database $XMPPPRIVACY_Storage__Path
+Connect a client (e.g. profanity, Gajim) to $server_domain on 127.0.0.1:$c2s_port. Ctrl-C stops.
+
+INFO
+
+# Foreground until either process ends or Ctrl-C.
+wait -n "$prosody_pid" "$component_pid" || true

@@ -1,0 +1,115 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using XmppPrivacy.Hosting;
+
+namespace XmppPrivacy.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The real component host (the same wiring as <c>xmpp-privacy run</c>) in this process, pointed at a
+/// <see cref="ProsodyServer"/>, with its own database and HTTP port. Its log is captured so a test can
+/// assert that nothing unexpected was logged as an error and no IP address appears.
+/// </summary>
+public sealed class ComponentUnderTest : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ComponentUnderTest(WebApplication app, string state, int httpPort)
+    {
+        _app = app;
+        State = state;
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+    }
+
+    public string State { get; }
+    public HttpClient Http { get; }
+    public string DatabasePath => Path.Combine(State, "xmpp-privacy.db");
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<ComponentUnderTest> StartAsync(ProsodyServer prosody, IDictionary<string, string?>? overrides = null)
+    {
+        var state = Repo.TempDirectory("xp-component");
+        var httpPort = Repo.FreePort();
+        var values = new Dictionary<string, string?>
+        {
+            ["Component:Port"] = prosody.ComponentPort.ToString(),
+            ["Component:Secret"] = prosody.Secret,
+            ["Component:ServerDomain"] = ProsodyServer.ServerDomain,
+            ["Component:ReconnectBaseDelay"] = "200ms",
+            ["Component:ReconnectMaxDelay"] = "2s",
+            ["Http:Urls"] = $"http://127.0.0.1:{httpPort}",
+            ["Storage:Path"] = Path.Combine(state, "xmpp-privacy.db"),
+            ["Log:Level"] = "Information",
+        };
+        if (overrides is not null) foreach (var (k, v) in overrides) values[k] = v;
+        var settings = Settings.From(Settings.Load(null, values));
+        var log = new StringWriter();
+        var synchronised = TextWriter.Synchronized(log);
+        var app = ComponentHost.Build(settings, console: synchronised);
+        var component = new ComponentUnderTest(app, state, httpPort) { _log = log, _logSync = synchronised };
+        await ComponentHost.PrepareAsync(app, CancellationToken.None);
+        await app.StartAsync();
+        return component;
+    }
+
+    private StringWriter _log = new();
+    private TextWriter _logSync = TextWriter.Null;
+
+    public string Log
+    {
+        get
+        {
+            lock (_logSync) return _log.ToString();
+        }
+    }
+
+    public T Get<T>() where T : notnull => _app.Services.GetRequiredService<T>();
+
+    public async Task<JsonElement> HealthAsync()
+    {
+        using var response = await Http.GetAsync("/health");
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    public async Task<string> MetricsAsync() => await Http.GetStringAsync("/metrics");
+
+    public async Task<long> MetricAsync(string line)
+    {
+        foreach (var entry in (await MetricsAsync()).Split('\n'))
+            if (entry.StartsWith(line + " ", StringComparison.Ordinal))
+                return long.Parse(entry[(line.Length + 1)..]);
+        return 0;
+    }
+
+    public Task WaitForStateAsync(string domain, string state, TimeSpan? timeout = null) =>
+        Repo.WaitUntilAsync(async () =>
+        {
+            var health = await HealthAsync();
+            return health.GetProperty("links").EnumerateArray()
+                .Any(l => l.GetProperty("domain").GetString() == domain && l.GetProperty("state").GetString() == state);
+        }, timeout ?? TimeSpan.FromSeconds(20), $"{domain} is {state}");
+
+    public Task WaitForAllConnectedAsync() =>
+        Repo.WaitUntilAsync(async () => (await HealthAsync()).GetProperty("status").GetString() == "ok",
+            TimeSpan.FromSeconds(20), "every domain is connected");
+
+    /// <summary>Error lines in the log that the test did not expect.</summary>
+    public IReadOnlyList<string> ErrorLines(params string[] expected) =>
+        Log.Split('\n').Where(l => l.Contains(" fail ") || l.Contains(" crit "))
+            .Where(l => !expected.Any(e => l.Contains(e, StringComparison.Ordinal))).ToList();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Http.Dispose();
+        try
+        {
+            Directory.Delete(State, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+
+namespace XmppPrivacy.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A real Prosody (Debian package) on loopback with a configuration generated from
+/// scripts/prosody.cfg.lua.in, free ports and its own temporary directory. Stopped on dispose.
+/// </summary>
+public sealed class ProsodyServer : IAsyncDisposable
+{
+    public const string ServerDomain = "localhost";
+    public const string PrivacyDomain = "privacy.localhost";
+    public const string UploadDomain = "upload.localhost";
+    public const string RoomsDomain = "rooms.localhost";
+
+    private Process? _process;
+
+    private ProsodyServer(string state, string secret)
+    {
+        State = state;
+        Secret = secret;
+    }
+
+    public string State { get; }
+    public string Secret { get; }
+    public int C2sPort { get; } = Repo.FreePort();
+    public int ComponentPort { get; } = Repo.FreePort();
+    public string ConfigPath => Path.Combine(State, "prosody.cfg.lua");
+    public string LogPath => Path.Combine(State, "prosody.log");
+
+    public static async Task<ProsodyServer> StartAsync()
+    {
+        var server = new ProsodyServer(Repo.TempDirectory("xp-prosody"), Guid.NewGuid().ToString("N"));
+        var (code, output) = await Repo.RunAsync("bash",
+            [Path.Combine(Repo.Root, "scripts", "generate-prosody-config.sh"), server.State, server.C2sPort.ToString(),
+             server.ComponentPort.ToString(), server.Secret, "debug"]);
+        if (code != 0) throw new InvalidOperationException("Generating the Prosody configuration failed: " + output);
+        await server.StartProcessAsync();
+        return server;
+    }
+
+    public async Task StartProcessAsync()
+    {
+        var start = new ProcessStartInfo("prosody") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("--config");
+        start.ArgumentList.Add(ConfigPath);
+        start.ArgumentList.Add("-F");
+        _process = Process.Start(start) ?? throw new InvalidOperationException("prosody did not start (is the Debian package installed? `make test` installs it).");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        await Repo.WaitUntilAsync(async () => _process.HasExited
+            ? throw new InvalidOperationException("Prosody exited at start:\n" + Log())
+            : await Repo.PortOpenAsync(C2sPort) && await Repo.PortOpenAsync(ComponentPort),
+            TimeSpan.FromSeconds(30), "Prosody listens");
+    }
+
+    /// <summary>SIGTERM and wait, as an operator's restart would.</summary>
+    public async Task StopProcessAsync()
+    {
+        if (_process is null || _process.HasExited) return;
+        await Repo.TerminateAsync(_process.Id);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+    }
+
+    public async Task RestartAsync()
+    {
+        await StopProcessAsync();
+        await StartProcessAsync();
+    }
+
+    public Task<(int ExitCode, string Output)> ProsodyctlAsync(params string[] args) =>
+        Repo.RunAsync("prosodyctl", ["--config", ConfigPath, .. args]);
+
+    public async Task RegisterAsync(string user, string password)
+    {
+        var (code, output) = await ProsodyctlAsync("register", user, ServerDomain, password);
+        if (code != 0) throw new InvalidOperationException("prosodyctl register failed: " + output);
+    }
+
+    public string Log() => File.Exists(LogPath) ? File.ReadAllText(LogPath) : "(no log)";
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopProcessAsync();
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(State, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
