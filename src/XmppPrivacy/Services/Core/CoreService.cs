@@ -9,7 +9,7 @@ namespace XmppPrivacy.Services.Core;
 /// What every domain answers: XEP-0199 ping and XEP-0092 software version (name and version only: the
 /// operating system is nobody's business). Disco itself is the router's, built from the declarations.
 /// </summary>
-[Xep(30, "2.5"), Xep(199, "2.0.1"), Xep(92, "1.1")]
+[Xep(114, "1.6", "the component protocol itself: Streams/"), Xep(30, "2.5"), Xep(199, "2.0.1"), Xep(92, "1.1")]
 public sealed class CoreService : IComponentService
 {
     public static readonly string ProductVersion =

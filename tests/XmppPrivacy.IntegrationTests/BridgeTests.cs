@@ -1,0 +1,71 @@
+using XmppPrivacy.IntegrationTests.Infrastructure;
+
+namespace XmppPrivacy.IntegrationTests;
+
+/// <summary>mod_privacy_bridge loaded in a real Prosody talks to the component (docs/bridge-protocol.md).</summary>
+[Collection(RealServers.Name)]
+public sealed class BridgeTests
+{
+    private const string SessionStart = "xmppprivacy_bridge_events_total{kind=\"session-start\"}";
+    private const string SessionEnd = "xmppprivacy_bridge_events_total{kind=\"session-end\"}";
+    private const string Rejected = "xmppprivacy_bridge_events_rejected_total";
+
+    [Fact]
+    public async Task The_bridge_answers_hello_and_reports_session_start_and_end_without_any_address()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody);
+        await component.WaitForAllConnectedAsync();
+        await Repo.WaitUntilAsync(async () => (await component.HealthAsync()).GetProperty("bridge").GetProperty("present").GetBoolean(),
+            TimeSpan.FromSeconds(15), "the bridge answered hello");
+        var started = (await component.HealthAsync()).GetProperty("bridge").GetProperty("serverStarted").GetDateTimeOffset();
+        Assert.InRange(started, DateTimeOffset.UtcNow.AddMinutes(-2), DateTimeOffset.UtcNow.AddMinutes(1));
+        await prosody.RegisterAsync("carol", "carol-secret");
+
+        await using (var carol = await XmppTestClient.LoginAsync(prosody.C2sPort, "carol", "carol-secret"))
+        {
+            await Repo.WaitUntilAsync(async () => await component.MetricAsync(SessionStart) == 1, TimeSpan.FromSeconds(10), "session start arrived");
+        }
+        await Repo.WaitUntilAsync(async () => await component.MetricAsync(SessionEnd) == 1, TimeSpan.FromSeconds(10), "session end arrived");
+
+        Assert.Equal(0, await component.MetricAsync(Rejected));
+        Assert.DoesNotContain("127.0.0.1", component.Log);
+        Assert.Empty(component.ErrorLines());
+    }
+
+    [Fact]
+    public async Task A_client_cannot_forge_bridge_events()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody);
+        await component.WaitForAllConnectedAsync();
+        await prosody.RegisterAsync("mallory", "mallory-secret");
+        await using var mallory = await XmppTestClient.LoginAsync(prosody.C2sPort, "mallory", "mallory-secret");
+        await Repo.WaitUntilAsync(async () => await component.MetricAsync(SessionStart) == 1, TimeSpan.FromSeconds(10), "mallory's own session start arrived");
+
+        await mallory.SendAsync("<message to='privacy.localhost' id='forged'><session xmlns='urn:xmppprivacy:bridge:0' event='start' user='victim' at='1'/></message>");
+        await mallory.SendAsync("<message to='privacy.localhost' from='localhost' id='forged2'><session xmlns='urn:xmppprivacy:bridge:0' event='end' user='victim' at='1'/></message>");
+
+        await Repo.WaitUntilAsync(async () => await component.MetricAsync(Rejected) == 2, TimeSpan.FromSeconds(10), "both forgeries were rejected");
+        Assert.Equal(1, await component.MetricAsync(SessionStart));
+        Assert.Equal(0, await component.MetricAsync(SessionEnd));
+    }
+
+    [Fact]
+    public async Task After_a_Prosody_restart_the_bridge_greets_again_with_the_new_start_time()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody);
+        await Repo.WaitUntilAsync(async () => (await component.HealthAsync()).GetProperty("bridge").GetProperty("present").GetBoolean(),
+            TimeSpan.FromSeconds(15), "the bridge answered hello");
+        var first = (await component.HealthAsync()).GetProperty("bridge").GetProperty("serverStarted").GetDateTimeOffset();
+
+        await Task.Delay(1100); // Prosody's start time has a resolution of a second or better
+        await prosody.RestartAsync();
+
+        await Repo.WaitUntilAsync(async () =>
+            (await component.HealthAsync()).GetProperty("bridge").GetProperty("serverStarted").GetDateTimeOffset() > first,
+            TimeSpan.FromSeconds(20), "the bridge greeted with a later start time");
+        Assert.Equal(2, await component.MetricAsync("xmppprivacy_bridge_hello_total"));
+    }
+}

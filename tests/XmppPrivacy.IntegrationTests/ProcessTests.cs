@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using XmppPrivacy.IntegrationTests.Infrastructure;
+
+namespace XmppPrivacy.IntegrationTests;
+
+/// <summary>The program as an operator runs it: <c>xmpp-privacy run</c> and <c>check-config</c> as processes.</summary>
+[Collection(RealServers.Name)]
+public sealed class ProcessTests
+{
+    private static readonly string Program = Path.Combine(AppContext.BaseDirectory, "xmpp-privacy.dll");
+
+    [Fact]
+    public async Task Sigterm_closes_the_streams_and_exits_0()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        var state = Repo.TempDirectory("xp-process");
+        var httpPort = Repo.FreePort();
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(Program);
+        start.ArgumentList.Add("run");
+        start.Environment["XMPPPRIVACY_Component__Port"] = prosody.ComponentPort.ToString();
+        start.Environment["XMPPPRIVACY_Component__Secret"] = prosody.Secret;
+        start.Environment["XMPPPRIVACY_Http__Urls"] = $"http://127.0.0.1:{httpPort}";
+        start.Environment["XMPPPRIVACY_Storage__Path"] = Path.Combine(state, "db.sqlite");
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+        await Repo.WaitUntilAsync(async () =>
+        {
+            try
+            {
+                return (await http.GetAsync("/health")).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(30), "the component is connected");
+
+        await Repo.TerminateAsync(process.Id);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(25));
+        await process.WaitForExitAsync(cts.Token);
+
+        Assert.Equal(0, process.ExitCode);
+        // Prosody saw each component close its stream (it logs "Received </stream:stream>" at debug).
+        await Repo.WaitUntilAsync(() => Task.FromResult(
+            prosody.Log().Split('\n').Count(l => l.Contains("Received </stream:stream>")) >= 3), TimeSpan.FromSeconds(5), "three streams closed");
+        Assert.DoesNotContain(" fail ", await stderr);
+        Directory.Delete(state, recursive: true);
+    }
+
+    [Fact]
+    public async Task An_invalid_option_stops_the_program_with_a_message_naming_key_value_and_allowed_values()
+    {
+        var (code, output) = await Repo.RunAsync("dotnet", [Program, "check-config"],
+            new Dictionary<string, string> { ["XMPPPRIVACY_Component__Port"] = "70000" });
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("Component:Port", output);
+        Assert.Contains("'70000'", output);
+        Assert.Contains("from 1 to 65535", output);
+    }
+
+    [Fact]
+    public async Task Run_without_a_secret_refuses_to_start()
+    {
+        var (code, output) = await Repo.RunAsync("dotnet", [Program, "run"],
+            new Dictionary<string, string> { ["XMPPPRIVACY_Http__Urls"] = $"http://127.0.0.1:{Repo.FreePort()}" });
+
+        Assert.Equal(2, code);
+        Assert.Contains("Component:Secret is not set", output);
+    }
+}
