@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what XmppPrivacy needs on a Debian machine, and only what is missing:
 # Prosody and prosody-modules (the XMPP server the demo and the tests run), luacheck for the
-# bridge, sqlite3 for looking into the database. The .NET 10 SDK must already be there.
+# bridge, slixmpp (an independent client the tests use), sqlite3 for looking into the database. The .NET 10 SDK must already be there.
 set -euo pipefail
 
-packages=(prosody prosody-modules lua-check sqlite3 curl)
+packages=(prosody prosody-modules lua-check python3-slixmpp sqlite3 curl)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
