@@ -18,6 +18,9 @@ public sealed partial class BridgeService(
     string privacyDomain, string serverDomain, IqTracker iqs, Metrics metrics, TimeProvider time, ILogger<BridgeService> logger)
     : IComponentService
 {
+    /// <summary>The bridge protocol version this component speaks (docs/bridge-protocol.md).</summary>
+    public const string ProtocolVersion = "0";
+
     private static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(10);
     private volatile BridgeState _state = new(false, null, null, null);
 
@@ -27,7 +30,6 @@ public sealed partial class BridgeService(
 
     public void Declare(ServiceBuilder service) => service
         .OnConnected(HelloAsync)
-        .Message(Ns.Bridge + "started", OnStartedAsync)
         .Message(Ns.Bridge + "session", OnSessionAsync);
 
     private async ValueTask HelloAsync(Streams.IOutbound outbound, CancellationToken cancellationToken)
@@ -51,6 +53,12 @@ public sealed partial class BridgeService(
             _state = _state with { Present = false };
             return;
         }
+        if ((string?)info.Attribute("protocol") != ProtocolVersion)
+        {
+            LogBridgeAbsent(logger, serverDomain, "unsupported protocol version");
+            _state = _state with { Present = false };
+            return;
+        }
         _state = _state with
         {
             Present = true,
@@ -59,14 +67,6 @@ public sealed partial class BridgeService(
         };
         metrics.Increment("xmppprivacy_bridge_hello_total");
         LogBridgePresent(logger, serverDomain);
-    }
-
-    private ValueTask OnStartedAsync(StanzaRequest request, CancellationToken cancellationToken)
-    {
-        if (!FromServer(request)) return ValueTask.CompletedTask;
-        _state = _state with { ServerStarted = ParseMillis((string?)request.Payload!.Attribute("at")), LastEvent = time.GetUtcNow() };
-        metrics.Increment("xmppprivacy_bridge_events_total", "kind", "started");
-        return ValueTask.CompletedTask;
     }
 
     private ValueTask OnSessionAsync(StanzaRequest request, CancellationToken cancellationToken)
