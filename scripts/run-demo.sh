@@ -47,7 +47,8 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-prosody --config "$config" -F &
+# Own process groups: Ctrl-C reaches only this script, which stops the component first.
+setsid prosody --config "$config" -F &
 prosody_pid=$!
 for _ in $(seq 1 50); do
 	(exec 3<>"/dev/tcp/127.0.0.1/$component_port") 2>/dev/null && break
@@ -64,7 +65,7 @@ export XMPPPRIVACY_Http__Urls="${XMPPPRIVACY_Http__Urls:-http://127.0.0.1:$http_
 export XMPPPRIVACY_Storage__Path="${XMPPPRIVACY_Storage__Path:-$root/var/xmpp-privacy.db}"
 export XMPPPRIVACY_Log__Level="${XMPPPRIVACY_Log__Level:-Warning}"
 
-dotnet "$root/var/bin/xmpp-privacy.dll" run &
+setsid dotnet "$root/var/bin/xmpp-privacy.dll" run &
 component_pid=$!
 
 http_url=${XMPPPRIVACY_Http__Urls%%;*}
