@@ -39,6 +39,7 @@ prosodyctl --config "$config" register admin "$server_domain" "$admin_password" 
 prosody_pid="" component_pid=""
 stop() {
 	trap - INT TERM EXIT
+	trap "" PIPE  # a closed terminal or pipe must not stop the clean-up
 	echo
 	echo "Stopping..."
 	[ -n "$component_pid" ] && kill -TERM "$component_pid" 2>/dev/null && wait "$component_pid" 2>/dev/null || true
