@@ -71,10 +71,11 @@ public sealed partial class ComponentLink(
             if (upSince is { } since && time.GetElapsedTime(since) >= options.StableAfter) backoff.Reset();
             failures++;
             var delay = backoff.Next();
-            status.Set(options.Domain, authFailed ? LinkState.AuthenticationFailed : LinkState.BackingOff, reason, failures);
-            if (authFailed) LogAuthFailed(logger, options.Domain, delay);
+            // One log line per outage, written before the state changes so /health never runs ahead of the log.
+            if (!warned && authFailed) LogAuthFailed(logger, options.Domain, delay);
             else if (!warned) LogDisconnected(logger, options.Domain, reason, delay);
             warned = true;
+            status.Set(options.Domain, authFailed ? LinkState.AuthenticationFailed : LinkState.BackingOff, reason, failures);
             try
             {
                 await Task.Delay(delay, time, stopping);

@@ -21,15 +21,15 @@ public sealed class XmlStanzaReader : IDisposable
     private readonly StreamLimits _limits;
     private readonly ByteBudgetStream _budget;
     private readonly XmlReader _xml;
+    private readonly Func<Task<bool>> _read;
+    private readonly Func<Task<string>> _value;
     private bool _headerRead;
 
     public XmlStanzaReader(Stream input, StreamLimits? limits = null)
     {
         _limits = limits ?? StreamLimits.Default;
         _budget = new ByteBudgetStream(input, _limits.MaxStanzaBytes + ReadAheadSlack);
-        var text = new StreamReader(_budget, new UTF8Encoding(false, throwOnInvalidBytes: true),
-            detectEncodingFromByteOrderMarks: false, bufferSize: 4096, leaveOpen: true);
-        _xml = XmlReader.Create(text, new XmlReaderSettings
+        _xml = XmlReader.Create(new Utf8ChunkReader(_budget), new XmlReaderSettings
         {
             Async = true,
             DtdProcessing = DtdProcessing.Prohibit,
@@ -42,6 +42,8 @@ public sealed class XmlStanzaReader : IDisposable
             MaxCharactersFromEntities = 1024,
             CloseInput = false,
         });
+        _read = _xml.ReadAsync;
+        _value = _xml.GetValueAsync;
     }
 
     /// <summary>Bytes taken from the input so far.</summary>
@@ -78,7 +80,7 @@ public sealed class XmlStanzaReader : IDisposable
 
     /// <summary>
     /// The next top-level element (a stanza, <c>handshake</c> or <c>stream:error</c>), or null when the peer
-    /// closed the stream with <c>&lt;/stream:stream&gt;</c> or the connection.
+    /// closed the stream with <c>&lt;/stream:stream&gt;</c>; a closed connection is an <see cref="EndOfStreamException"/>.
     /// </summary>
     public async Task<XElement?> ReadStanzaAsync(CancellationToken cancellationToken)
     {
@@ -126,8 +128,11 @@ public sealed class XmlStanzaReader : IDisposable
                 case XmlNodeType.CDATA:
                 case XmlNodeType.SignificantWhitespace:
                 case XmlNodeType.Whitespace:
-                    if (stack.Count > 0) stack.Peek().Element.Add(new XText(_xml.Value));
-                    else if (_xml.NodeType is XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace) _budget.Mark();
+                    // Never the Value property: a text node split across reads makes it read the rest synchronously.
+                    var value = await Guard(_value, cancellationToken);
+                    if (stack.Count > 0) stack.Peek().Element.Add(new XText(value));
+                    // Long whitespace arrives as a Text node; it is still whitespace.
+                    else if (value.AsSpan().IndexOfAnyExcept(" \t\r\n") < 0) _budget.Mark();
                     else throw StreamErrorException.NotWellFormed("Text is not allowed between stanzas.");
                     break;
                 default:
@@ -166,33 +171,47 @@ public sealed class XmlStanzaReader : IDisposable
             throw StreamErrorException.RestrictedXml("Comments, processing instructions and DTDs are not allowed.");
     }
 
-    private async Task<bool> ReadNodeAsync(CancellationToken cancellationToken)
+    private ValueTask<bool> ReadNodeAsync(CancellationToken cancellationToken) => Guard(_read, cancellationToken);
+
+    /// <summary>
+    /// Runs one parser call and turns what the parser throws into stream errors. Most calls complete
+    /// synchronously from buffered data; those cost no allocation here.
+    /// </summary>
+    private ValueTask<T> Guard<T>(Func<Task<T>> parse, CancellationToken cancellationToken)
+    {
+        Task<T> pending;
+        try
+        {
+            pending = parse();
+        }
+        catch (Exception e) when (Map(e) is { } mapped)
+        {
+            return ValueTask.FromException<T>(mapped);
+        }
+        return pending.IsCompletedSuccessfully ? new ValueTask<T>(pending.Result) : new ValueTask<T>(AwaitAsync(pending, cancellationToken));
+    }
+
+    private async Task<T> AwaitAsync<T>(Task<T> pending, CancellationToken cancellationToken)
     {
         try
         {
-            return await _xml.ReadAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await pending.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (XmlException) when (_budget.Ended)
+        catch (Exception e) when (Map(e) is { } mapped)
         {
-            throw new EndOfStreamException("The peer closed the connection.");
-        }
-        catch (XmlException e) when (e.Message.Contains("DTD", StringComparison.Ordinal))
-        {
-            throw StreamErrorException.RestrictedXml("DTDs are not allowed.");
-        }
-        catch (XmlException)
-        {
-            throw StreamErrorException.NotWellFormed("The stream is not well-formed XML.");
-        }
-        catch (DecoderFallbackException)
-        {
-            throw StreamErrorException.NotWellFormed("The stream is not valid UTF-8.");
-        }
-        catch (ArgumentException e) when (e.InnerException is DecoderFallbackException || e is DecoderFallbackException)
-        {
-            throw StreamErrorException.NotWellFormed("The stream is not valid UTF-8.");
+            throw mapped;
         }
     }
+
+    private Exception? Map(Exception e) => e switch
+    {
+        XmlException when _budget.Ended => new EndOfStreamException("The peer closed the connection."),
+        XmlException x when x.Message.Contains("DTD", StringComparison.Ordinal) => StreamErrorException.RestrictedXml("DTDs are not allowed."),
+        XmlException => StreamErrorException.NotWellFormed("The stream is not well-formed XML."),
+        DecoderFallbackException => StreamErrorException.NotWellFormed("The stream is not valid UTF-8."),
+        ArgumentException { InnerException: DecoderFallbackException } => StreamErrorException.NotWellFormed("The stream is not valid UTF-8."),
+        _ => null,
+    };
 
     public void Dispose()
     {

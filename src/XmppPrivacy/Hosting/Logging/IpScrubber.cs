@@ -14,6 +14,6 @@ public static partial class IpScrubber
     private static partial Regex Ipv4();
 
     // Full form (eight groups) or any form with '::', optionally ending in an embedded IPv4 address.
-    [GeneratedRegex(@"(?<![0-9A-Fa-f:])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4})*)?::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4})*)?(?::?(?:[0-9]{1,3}\.){3}[0-9]{1,3})?)(?:%[0-9A-Za-z]+)?(?![0-9A-Fa-f:])")]
+    [GeneratedRegex(@"(?<![0-9A-Fa-f:])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4})*)?::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4})*)?(?::?(?:[0-9]{1,3}\.){3}[0-9]{1,3})?)(?:%[0-9A-Za-z]+)?(?![0-9A-Fa-f:]|\.[0-9])")]
     private static partial Regex Ipv6();
 }

@@ -1,0 +1,240 @@
+using System.Xml.Linq;
+using XmppPrivacy.Routing;
+using XmppPrivacy.Services.Core;
+using XmppPrivacy.Tests.Support;
+using XmppPrivacy.Xmpp;
+
+namespace XmppPrivacy.Tests.Routing;
+
+public sealed class RouterTests
+{
+    private static readonly XNamespace Example = "urn:example:feature";
+    private const string Node = "urn:xmpp:delegation:2::urn:xmpp:mam:2";
+
+    private static Router Build(params IComponentService[] services) =>
+        new(["privacy.localhost", "upload.localhost"], services, new IqTracker(), new TestLog().For<Router>());
+
+    private static async Task<XElement> RouteAsync(Router router, string stanza, string domain = "privacy.localhost")
+    {
+        var outbound = new RecordingOutbound(domain);
+        await router.RouteAsync(XElement.Parse(stanza), outbound, CancellationToken.None);
+        return Assert.Single(outbound.Sent);
+    }
+
+    private static XElement Iq(string type, string id, string to, object payload) =>
+        Stanza.Iq(type, "alice@localhost/phone", to, id, payload);
+
+    [Fact]
+    public async Task Disco_info_is_built_from_the_declarations_of_every_service_on_the_domain()
+    {
+        var router = Build(new CoreService(), new DeclaringService());
+
+        var answer = await RouteAsync(router, Iq("get", "d1", "privacy.localhost", new XElement(Ns.DiscoInfo + "query")).ToString());
+
+        var query = answer.Element(Ns.DiscoInfo + "query")!;
+        Assert.Equal(
+            [("component", "generic", "XmppPrivacy"), ("store", "file", "Example")],
+            query.Elements(Ns.DiscoInfo + "identity").Select(i => ((string?)i.Attribute("category"), (string?)i.Attribute("type"), (string?)i.Attribute("name"))));
+        Assert.Equal(
+            ["http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items", "jabber:iq:version", "urn:example:feature", "urn:xmpp:ping"],
+            query.Elements(Ns.DiscoInfo + "feature").Select(f => (string?)f.Attribute("var")));
+    }
+
+    [Fact]
+    public async Task A_service_limited_to_one_domain_is_not_declared_on_the_others()
+    {
+        var router = Build(new CoreService(), new DeclaringService());
+
+        var answer = await RouteAsync(router, Iq("get", "d2", "upload.localhost", new XElement(Ns.DiscoInfo + "query")).ToString(), "upload.localhost");
+        var routed = await RouteAsync(router, Iq("get", "x1", "upload.localhost", new XElement(Example + "query")).ToString(), "upload.localhost");
+
+        var features = answer.Element(Ns.DiscoInfo + "query")!.Elements(Ns.DiscoInfo + "feature").Select(f => (string?)f.Attribute("var"));
+        Assert.DoesNotContain("urn:example:feature", features);
+        Assert.Single(answer.Element(Ns.DiscoInfo + "query")!.Elements(Ns.DiscoInfo + "identity"));
+        Assert.NotNull(routed.Element(Ns.Component + "error")?.Element(Ns.Stanzas + "service-unavailable"));
+    }
+
+    [Fact]
+    public async Task Disco_info_on_a_declared_node_lists_that_nodes_features_only()
+    {
+        var router = Build(new CoreService(), new DeclaringService());
+
+        var answer = await RouteAsync(router, Iq("get", "n1", "privacy.localhost", new XElement(Ns.DiscoInfo + "query", new XAttribute("node", Node))).ToString());
+
+        var query = answer.Element(Ns.DiscoInfo + "query")!;
+        Assert.Equal(Node, (string?)query.Attribute("node"));
+        Assert.Empty(query.Elements(Ns.DiscoInfo + "identity"));
+        Assert.Equal(["urn:xmpp:mam:2"], query.Elements(Ns.DiscoInfo + "feature").Select(f => (string?)f.Attribute("var")));
+    }
+
+    [Fact]
+    public async Task Disco_info_on_an_unknown_node_is_item_not_found()
+    {
+        var router = Build(new CoreService());
+
+        var answer = await RouteAsync(router, Iq("get", "n2", "privacy.localhost", new XElement(Ns.DiscoInfo + "query", new XAttribute("node", "nope"))).ToString());
+
+        Assert.NotNull(answer.Element(Ns.Component + "error")?.Element(Ns.Stanzas + "item-not-found"));
+    }
+
+    [Fact]
+    public async Task An_iq_is_routed_by_type_and_payload_name_and_namespace()
+    {
+        var service = new DeclaringService();
+        var router = Build(service);
+
+        var get = await RouteAsync(router, Iq("get", "g1", "privacy.localhost", new XElement(Example + "query")).ToString());
+        var set = await RouteAsync(router, Iq("set", "s1", "privacy.localhost", new XElement(Example + "query")).ToString());
+        var otherNamespace = await RouteAsync(router, Iq("get", "g2", "privacy.localhost", new XElement((XNamespace)"urn:example:other" + "query")).ToString());
+
+        Assert.Equal("result", get.Type());
+        Assert.Equal("get", get.Element(Example + "answer")?.Value);
+        Assert.Equal("error", set.Type());
+        Assert.NotNull(set.Element(Ns.Component + "error")?.Element(Ns.Stanzas + "service-unavailable"));
+        Assert.Equal("error", otherNamespace.Type());
+        Assert.Equal("alice@localhost/phone", service.LastFrom?.ToString());
+    }
+
+    [Fact]
+    public async Task A_handler_returning_a_stanza_error_is_answered_with_it()
+    {
+        var router = Build(new DeclaringService());
+
+        var answer = await RouteAsync(router, Iq("get", "f1", "privacy.localhost", new XElement(Example + "refuse")).ToString());
+
+        var error = answer.Element(Ns.Component + "error")!;
+        Assert.Equal("auth", (string?)error.Attribute("type"));
+        Assert.NotNull(error.Element(Ns.Stanzas + "forbidden"));
+        Assert.Equal("Not yours.", error.Element(Ns.Stanzas + "text")?.Value);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task An_iq_get_without_exactly_one_payload_is_bad_request(int payloads)
+    {
+        var router = Build(new CoreService());
+        var iq = Stanza.Iq("get", "alice@localhost/phone", "privacy.localhost", "b1",
+            Enumerable.Range(0, payloads).Select(_ => new XElement(Ns.Ping + "ping")).ToArray());
+
+        var answer = await RouteAsync(router, iq.ToString());
+
+        Assert.Equal("error", answer.Type());
+        var error = answer.Element(Ns.Component + "error")!;
+        Assert.Equal("modify", (string?)error.Attribute("type"));
+        Assert.NotNull(error.Element(Ns.Stanzas + "bad-request"));
+    }
+
+    [Fact]
+    public async Task An_iq_of_an_unknown_type_is_bad_request()
+    {
+        var router = Build(new CoreService());
+
+        var answer = await RouteAsync(router, "<iq xmlns='jabber:component:accept' type='fetch' id='t1' from='localhost' to='privacy.localhost'><ping xmlns='urn:xmpp:ping'/></iq>");
+
+        Assert.NotNull(answer.Element(Ns.Component + "error")?.Element(Ns.Stanzas + "bad-request"));
+    }
+
+    [Theory]
+    [InlineData("<iq xmlns='jabber:component:accept' type='get' id='a1' to='privacy.localhost'><ping xmlns='urn:xmpp:ping'/></iq>")]
+    [InlineData("<iq xmlns='jabber:component:accept' type='get' id='a2' from='a@b@c' to='privacy.localhost'><ping xmlns='urn:xmpp:ping'/></iq>")]
+    [InlineData("<iq xmlns='jabber:component:accept' type='get' id='a3' from='localhost'><ping xmlns='urn:xmpp:ping'/></iq>")]
+    [InlineData("<message xmlns='jabber:component:accept' from='localhost/' to='privacy.localhost'><body/></message>")]
+    public async Task A_stanza_without_valid_addresses_is_dropped(string stanza)
+    {
+        var router = Build(new CoreService());
+        var outbound = new RecordingOutbound();
+
+        await router.RouteAsync(XElement.Parse(stanza), outbound, CancellationToken.None);
+
+        Assert.Empty(outbound.Sent);
+    }
+
+    [Fact]
+    public async Task A_stanza_on_a_connection_of_an_unknown_domain_is_dropped()
+    {
+        var router = Build(new CoreService());
+        var outbound = new RecordingOutbound("rooms.localhost");
+
+        await router.RouteAsync(Iq("get", "x", "rooms.localhost", new XElement(Ns.Ping + "ping")), outbound, CancellationToken.None);
+
+        Assert.Empty(outbound.Sent);
+    }
+
+    [Fact]
+    public void Two_services_routing_the_same_iq_are_refused_when_the_router_is_built()
+    {
+        var failure = Assert.Throws<InvalidOperationException>(() => Build(new CoreService(), new PingAgainService()));
+
+        Assert.Contains("urn:xmpp:ping", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Two_instances_of_one_service_on_one_domain_are_refused_when_the_router_is_built()
+    {
+        Assert.Throws<InvalidOperationException>(() => Build(new DeclaringService(), new DeclaringService()));
+    }
+
+    [Fact]
+    public void One_service_routing_the_same_iq_twice_is_refused()
+    {
+        var builder = new ServiceBuilder("privacy.localhost");
+        builder.Iq("get", Ns.Ping + "ping", (_, _) => ValueTask.FromResult(IqReply.Empty));
+
+        Assert.Throws<InvalidOperationException>(() => builder.Iq("get", Ns.Ping + "ping", (_, _) => ValueTask.FromResult(IqReply.Empty)));
+        Assert.Throws<ArgumentException>(() => builder.Iq("result", Ns.Ping + "ping", (_, _) => ValueTask.FromResult(IqReply.Empty)));
+    }
+
+    [Fact]
+    public async Task Connected_handlers_run_for_their_domain_and_a_failing_one_does_not_stop_the_others()
+    {
+        var service = new DeclaringService();
+        var router = Build(new FailingOnConnect(), service);
+
+        await router.OnConnectedAsync(new RecordingOutbound("privacy.localhost"), CancellationToken.None);
+        await router.OnConnectedAsync(new RecordingOutbound("upload.localhost"), CancellationToken.None);
+
+        Assert.Equal(["privacy.localhost"], service.Connected);
+    }
+
+    private sealed class DeclaringService : IComponentService
+    {
+        public List<string> Connected { get; } = [];
+        public Jid? LastFrom { get; private set; }
+
+        public IReadOnlyCollection<string>? Domains => ["privacy.localhost"];
+
+        public void Declare(ServiceBuilder service) => service
+            .Identity("store", "file", "Example")
+            .Feature(Example.NamespaceName)
+            .NodeFeature(Node, "urn:xmpp:mam:2")
+            .Iq("get", Example + "query", (request, _) =>
+            {
+                LastFrom = request.From;
+                return ValueTask.FromResult(IqReply.Ok(new XElement(Example + "answer", request.Stanza.Type())));
+            })
+            .Iq("get", Example + "refuse", (_, _) => ValueTask.FromResult<IqReply>(StanzaError.Forbidden("Not yours.")))
+            .Message(Example + "poke", (_, _) => ValueTask.CompletedTask)
+            .OnConnected((outbound, _) =>
+            {
+                Connected.Add(outbound.Domain);
+                return ValueTask.CompletedTask;
+            });
+    }
+
+    private sealed class PingAgainService : IComponentService
+    {
+        public IReadOnlyCollection<string>? Domains => null;
+
+        public void Declare(ServiceBuilder service) =>
+            service.Iq("get", Ns.Ping + "ping", (_, _) => ValueTask.FromResult(IqReply.Empty));
+    }
+
+    private sealed class FailingOnConnect : IComponentService
+    {
+        public IReadOnlyCollection<string>? Domains => null;
+
+        public void Declare(ServiceBuilder service) =>
+            service.OnConnected((_, _) => throw new InvalidOperationException("boom"));
+    }
+}
