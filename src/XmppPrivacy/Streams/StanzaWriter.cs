@@ -17,17 +17,18 @@ public interface IOutbound
 /// <summary>The one writer loop of a connection: everything outbound goes through its bounded queue.</summary>
 internal sealed class StanzaWriter(Stream output, string domain, int capacity = 1024) : IOutbound
 {
-    private readonly Channel<string> _queue = Channel.CreateBounded<string>(
+    private readonly StanzaSerializer _serializer = new();
+    private readonly Channel<byte[]> _queue = Channel.CreateBounded<byte[]>(
         new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     public string Domain => domain;
 
     public async ValueTask<bool> SendAsync(XElement stanza, CancellationToken cancellationToken = default)
     {
-        var text = stanza.ToString(SaveOptions.DisableFormatting | SaveOptions.OmitDuplicateNamespaces);
+        var bytes = _serializer.Serialize(stanza);
         try
         {
-            await _queue.Writer.WriteAsync(text, cancellationToken).ConfigureAwait(false);
+            await _queue.Writer.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (ChannelClosedException)
@@ -37,19 +38,19 @@ internal sealed class StanzaWriter(Stream output, string domain, int capacity = 
     }
 
     /// <summary>Queues raw stream text (the header, a keepalive space, the closing tag).</summary>
-    public bool TrySendRaw(string text) => _queue.Writer.TryWrite(text);
+    public bool TrySendRaw(string text) => _queue.Writer.TryWrite(Encoding.UTF8.GetBytes(text));
 
     public ValueTask SendRawAsync(string text, CancellationToken cancellationToken) =>
-        _queue.Writer.WriteAsync(text, cancellationToken);
+        _queue.Writer.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
 
     /// <summary>No more writes; the loop ends once the queue is drained.</summary>
     public void Complete() => _queue.Writer.TryComplete();
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        await foreach (var text in _queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var bytes in _queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            await output.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken).ConfigureAwait(false);
+            await output.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
             if (_queue.Reader.Count == 0) await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
