@@ -65,6 +65,7 @@ export XMPPPRIVACY_Component__Domains__Rooms="${XMPPPRIVACY_Component__Domains__
 export XMPPPRIVACY_Http__Urls="${XMPPPRIVACY_Http__Urls:-http://127.0.0.1:$http_port}"
 export XMPPPRIVACY_Storage__Path="${XMPPPRIVACY_Storage__Path:-$root/var/xmpp-privacy.db}"
 export XMPPPRIVACY_Log__Level="${XMPPPRIVACY_Log__Level:-Warning}"
+export XMPPPRIVACY_Notices__Admins="${XMPPPRIVACY_Notices__Admins:-admin@$server_domain}"
 
 setsid dotnet "$root/var/bin/xmpp-privacy.dll" run &
 component_pid=$!

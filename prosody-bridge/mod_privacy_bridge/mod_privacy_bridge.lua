@@ -63,3 +63,17 @@ end
 
 module:hook("resource-bind", session_handler("start"));
 module:hook("resource-unbind", session_handler("end"));
+
+-- Accounts: in-band registrations (user-registered fires on the host) and deletions
+-- (user-deleted is fired globally). Only the username, never the session's address.
+local function account_handler(event_name)
+	return function (event)
+		if event.host ~= module.host or not event.username then
+			return;
+		end
+		send_event("account", { event = event_name; user = event.username; at = unix_ms(time_now()) });
+	end;
+end
+
+module:hook("user-registered", account_handler("registered"));
+module:hook_global("user-deleted", account_handler("deleted"));

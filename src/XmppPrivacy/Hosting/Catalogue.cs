@@ -2,6 +2,9 @@ using Microsoft.Extensions.DependencyInjection;
 using XmppPrivacy.Routing;
 using XmppPrivacy.Services.Bridge;
 using XmppPrivacy.Services.Core;
+using XmppPrivacy.Services.Accounts;
+using XmppPrivacy.Services.Activity;
+using XmppPrivacy.Services.Notices;
 
 namespace XmppPrivacy.Hosting;
 
@@ -11,6 +14,14 @@ public static class Catalogue
     public static void AddServices(IServiceCollection services, Settings settings)
     {
         services.AddSingleton<CoreService>();
+        services.AddSingleton<ActivityStore>();
+        services.AddSingleton<IEnumerable<IAccountData>>(sp => [sp.GetRequiredService<ActivityStore>()]);
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RegistrationNotices>(sp,
+            settings.Get<string>("Component:Domains:Privacy"), settings.Get<string>("Component:ServerDomain"),
+            new NoticesOptions(settings.GetOptional<IReadOnlyList<string>>("Notices:Admins") ?? [], settings.Get<int>("Notices:BurstCount"),
+                settings.Get<TimeSpan>("Notices:BurstWindow"), settings.Get<bool>("Notices:NotifyDeletions"))));
+        services.AddHostedService<NoticeDispatcher>();
+        services.AddSingleton<AccountLifecycle>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<BridgeService>(sp,
             settings.Get<string>("Component:Domains:Privacy"), settings.Get<string>("Component:ServerDomain")));
 
@@ -18,6 +29,7 @@ public static class Catalogue
         [
             sp.GetRequiredService<CoreService>(),
             sp.GetRequiredService<BridgeService>(),
+            sp.GetRequiredService<RegistrationNotices>(),
         ]);
     }
 }

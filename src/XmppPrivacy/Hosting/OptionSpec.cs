@@ -44,6 +44,24 @@ public sealed partial record OptionSpec(string Key, string Type, string Default,
             : DomainPattern().IsMatch(text) ? text.ToLowerInvariant()
             : throw new Invalid(optional ? "a domain name such as upload.example.org, or empty to turn it off" : "a domain name such as privacy.example.org"));
 
+    public static OptionSpec Bool(string key, bool @default, string meaning) =>
+        new(key, "boolean", @default ? "true" : "false", meaning, text =>
+            bool.TryParse(text, out var value) ? value : throw new Invalid("true or false"));
+
+    /// <summary>A comma-separated list of bare JIDs (may be empty).</summary>
+    public static OptionSpec BareJids(string key, string meaning) =>
+        new(key, "list of JIDs", "(none)", meaning, text =>
+        {
+            var jids = new List<string>();
+            foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!Xmpp.Jid.TryParse(part, out var jid) || !jid.IsBare || jid.Local is null)
+                    throw new Invalid("bare JIDs such as admin@example.org, separated by commas");
+                jids.Add(jid.ToString());
+            }
+            return (IReadOnlyList<string>)jids;
+        });
+
     public static bool TryParsePeriod(string text, out TimeSpan period)
     {
         var match = PeriodPattern().Match(text.Trim());

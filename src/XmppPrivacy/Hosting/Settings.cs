@@ -14,7 +14,7 @@ public sealed class ConfigurationException(string message) : Exception(message);
 /// </summary>
 public sealed class Settings
 {
-    private static readonly string[] Sections = ["Component", "Http", "Storage", "Sweeps", "Log"];
+    private static readonly string[] Sections = ["Component", "Http", "Storage", "Sweeps", "Notices", "Log"];
     private readonly Dictionary<string, object?> _values = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _sources = new(StringComparer.OrdinalIgnoreCase);
 
@@ -97,7 +97,7 @@ public sealed class Settings
         {
             var value = _values[option.Key];
             var shown = option.Secret ? (value is null ? "(not set)" : "(set, hidden)")
-                : value switch { null => "(none)", TimeSpan t => OptionSpec.Show(t), _ => value.ToString() };
+                : value switch { null => "(none)", TimeSpan t => OptionSpec.Show(t), IEnumerable<string> list => string.Join(",", list), _ => value.ToString() };
             text.Append(option.Key).Append(" = ").Append(shown).Append("   [").Append(_sources[option.Key]).Append("]\n");
         }
         return text.ToString();

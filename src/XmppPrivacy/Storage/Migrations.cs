@@ -20,5 +20,20 @@ public static class Migrations
                     last_deleted BIGINT NOT NULL
                 );
                 """),
+        new(2, "last activity",
+            Sqlite: """
+                CREATE TABLE last_activity (
+                    account TEXT PRIMARY KEY,
+                    last_login_ms INTEGER,
+                    last_logout_ms INTEGER
+                );
+                """,
+            PostgreSql: """
+                CREATE TABLE last_activity (
+                    account TEXT PRIMARY KEY,
+                    last_login_ms BIGINT,
+                    last_logout_ms BIGINT
+                );
+                """),
     ];
 }

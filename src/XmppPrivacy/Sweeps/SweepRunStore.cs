@@ -1,4 +1,3 @@
-using System.Data.Common;
 using XmppPrivacy.Storage;
 
 namespace XmppPrivacy.Sweeps;
@@ -14,9 +13,9 @@ public sealed class SweepRunStore(IDatabase database)
             INSERT INTO sweep_runs (name, last_run_ms, last_deleted) VALUES (@name, @ran, @deleted)
             ON CONFLICT (name) DO UPDATE SET last_run_ms = excluded.last_run_ms, last_deleted = excluded.last_deleted;
             """;
-        Add(command, "@name", name);
-        Add(command, "@ran", ranAt.ToUnixTimeMilliseconds());
-        Add(command, "@deleted", (long)deleted);
+        Db.Add(command, "@name", name);
+        Db.Add(command, "@ran", ranAt.ToUnixTimeMilliseconds());
+        Db.Add(command, "@deleted", (long)deleted);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -30,13 +29,5 @@ public sealed class SweepRunStore(IDatabase database)
         while (await rows.ReadAsync(cancellationToken))
             runs[rows.GetString(0)] = DateTimeOffset.FromUnixTimeMilliseconds(rows.GetInt64(1));
         return runs;
-    }
-
-    private static void Add(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
     }
 }

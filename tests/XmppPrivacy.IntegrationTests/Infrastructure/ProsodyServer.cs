@@ -28,12 +28,21 @@ public sealed class ProsodyServer : IAsyncDisposable
     public string ConfigPath => Path.Combine(State, "prosody.cfg.lua");
     public string LogPath => Path.Combine(State, "prosody.log");
 
-    public static async Task<ProsodyServer> StartAsync()
+    /// <summary>
+    /// Starts Prosody with the bridge (or without), and with its own registration notices going to the
+    /// component (<paramref name="watcher"/>) or to nobody.
+    /// </summary>
+    public static async Task<ProsodyServer> StartAsync(bool bridge = true, bool watcher = false)
     {
         var server = new ProsodyServer(Repo.TempDirectory("xp-prosody"), Guid.NewGuid().ToString("N"));
         var (code, output) = await Repo.RunAsync("bash",
             [Path.Combine(Repo.Root, "scripts", "generate-prosody-config.sh"), server.State, server.C2sPort.ToString(),
-             server.ComponentPort.ToString(), server.Secret, "debug"]);
+             server.ComponentPort.ToString(), server.Secret, "debug"],
+            new Dictionary<string, string>
+            {
+                ["PROSODY_MODULES"] = bridge ? "\"privacy_bridge\";" : "",
+                ["PROSODY_WATCHERS"] = watcher ? $"\"{PrivacyDomain}\"" : "",
+            });
         if (code != 0) throw new InvalidOperationException("Generating the Prosody configuration failed: " + output);
         await server.StartProcessAsync();
         return server;

@@ -38,20 +38,23 @@ public sealed class XmppTestClient : IAsyncDisposable
     public string Domain { get; }
     public string? Jid { get; private set; }
 
-    public static async Task<XmppTestClient> ConnectAsync(int port, string domain = ProsodyServer.ServerDomain)
+    /// <summary>Connects; <paramref name="from"/> picks the loopback source address (e.g. 127.0.0.2).</summary>
+    public static async Task<XmppTestClient> ConnectAsync(int port, string domain = ProsodyServer.ServerDomain, string? from = null)
     {
-        var tcp = new TcpClient { NoDelay = true };
+        var tcp = from is null ? new TcpClient() : new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(from), 0));
+        tcp.NoDelay = true;
         await tcp.ConnectAsync("127.0.0.1", port);
         var client = new XmppTestClient(tcp, domain);
         await client.OpenStreamAsync();
         return client;
     }
 
-    /// <summary>Connects, logs in and binds a resource.</summary>
+    /// <summary>Connects, logs in, binds a resource and sends initial presence (so messages to the bare JID arrive).</summary>
     public static async Task<XmppTestClient> LoginAsync(int port, string user, string password, string resource = "test")
     {
         var client = await ConnectAsync(port);
         await client.AuthenticateAsync(user, password, resource);
+        await client.SendAsync("<presence/>");
         return client;
     }
 

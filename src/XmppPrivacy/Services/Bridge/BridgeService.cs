@@ -2,6 +2,8 @@ using System.Xml.Linq;
 using Microsoft.Extensions.Logging;
 using XmppPrivacy.Hosting;
 using XmppPrivacy.Routing;
+using XmppPrivacy.Services.Accounts;
+using XmppPrivacy.Services.Activity;
 using XmppPrivacy.Xmpp;
 
 namespace XmppPrivacy.Services.Bridge;
@@ -15,7 +17,8 @@ public sealed record BridgeState(bool Present, string? ProsodyVersion, DateTimeO
 /// domain, which no client can forge. It carries no IP address by design.
 /// </summary>
 public sealed partial class BridgeService(
-    string privacyDomain, string serverDomain, IqTracker iqs, Metrics metrics, TimeProvider time, ILogger<BridgeService> logger)
+    string privacyDomain, string serverDomain, IqTracker iqs, AccountLifecycle accounts, ActivityStore activity,
+    Metrics metrics, TimeProvider time, ILogger<BridgeService> logger)
     : IComponentService
 {
     /// <summary>The bridge protocol version this component speaks (docs/bridge-protocol.md).</summary>
@@ -30,7 +33,8 @@ public sealed partial class BridgeService(
 
     public void Declare(ServiceBuilder service) => service
         .OnConnected(HelloAsync)
-        .Message(Ns.Bridge + "session", OnSessionAsync);
+        .Message(Ns.Bridge + "session", OnSessionAsync)
+        .Message(Ns.Bridge + "account", OnAccountAsync);
 
     private async ValueTask HelloAsync(Streams.IOutbound outbound, CancellationToken cancellationToken)
     {
@@ -69,25 +73,47 @@ public sealed partial class BridgeService(
         LogBridgePresent(logger, serverDomain);
     }
 
-    private ValueTask OnSessionAsync(StanzaRequest request, CancellationToken cancellationToken)
+    private async ValueTask OnSessionAsync(StanzaRequest request, CancellationToken cancellationToken)
     {
-        if (!FromServer(request)) return ValueTask.CompletedTask;
+        if (!FromServer(request)) return;
         var kind = (string?)request.Payload!.Attribute("event") switch
         {
             "start" => "session-start",
             "end" => "session-end",
             _ => null,
         };
-        var user = (string?)request.Payload.Attribute("user");
-        if (kind is null || string.IsNullOrEmpty(user) || !Jid.TryParse(user + "@" + serverDomain, out _))
+        if (kind is null || Account(request.Payload) is not { } account)
         {
             metrics.Increment("xmppprivacy_bridge_events_rejected_total");
-            return ValueTask.CompletedTask;
+            return;
         }
         _state = _state with { LastEvent = time.GetUtcNow() };
+        await activity.RecordAsync(account, kind == "session-start", At(request.Payload), cancellationToken);
         metrics.Increment("xmppprivacy_bridge_events_total", "kind", kind);
-        return ValueTask.CompletedTask;
     }
+
+    private async ValueTask OnAccountAsync(StanzaRequest request, CancellationToken cancellationToken)
+    {
+        if (!FromServer(request)) return;
+        var kind = (string?)request.Payload!.Attribute("event");
+        if (kind is not ("registered" or "deleted") || Account(request.Payload) is null)
+        {
+            metrics.Increment("xmppprivacy_bridge_events_rejected_total");
+            return;
+        }
+        _state = _state with { LastEvent = time.GetUtcNow() };
+        var user = (string)request.Payload.Attribute("user")!;
+        if (kind == "registered") await accounts.RegisteredAsync(user, serverDomain, cancellationToken);
+        else await accounts.DeletedAsync(user, serverDomain, cancellationToken);
+        metrics.Increment("xmppprivacy_bridge_events_total", "kind", "account-" + kind);
+    }
+
+    /// <summary>The bare JID of the event's user on the server domain, or null when the name is not a valid localpart.</summary>
+    private string? Account(XElement payload) =>
+        (string?)payload.Attribute("user") is { Length: > 0 } user && Jid.TryParse(user + "@" + serverDomain, out var jid) && jid.IsBare
+            ? jid.ToString() : null;
+
+    private DateTimeOffset At(XElement payload) => ParseMillis((string?)payload.Attribute("at")) ?? time.GetUtcNow();
 
     private bool FromServer(StanzaRequest request)
     {

@@ -1,0 +1,207 @@
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using XmppPrivacy.IntegrationTests.Infrastructure;
+using XmppPrivacy.Streams;
+using XmppPrivacy.Xmpp;
+
+namespace XmppPrivacy.IntegrationTests;
+
+/// <summary>The component against a real ejabberd 23.01 (Debian package), each test with its own private instance.</summary>
+[Collection(RealServers.Name)]
+public sealed class EjabberdTests
+{
+    [Fact]
+    public async Task Component_authenticates_every_domain_with_a_real_ejabberd_and_health_says_ok()
+    {
+        await using var ejabberd = await EjabberdServer.StartAsync();
+        await using var component = await StartComponentAsync(ejabberd);
+
+        await component.WaitForAllConnectedAsync();
+
+        var health = await component.HealthAsync();
+        var domains = health.GetProperty("links").EnumerateArray().Select(l => l.GetProperty("domain").GetString()).ToList();
+        Assert.Equal([EjabberdServer.PrivacyDomain, EjabberdServer.RoomsDomain, EjabberdServer.UploadDomain], domains);
+        var log = ejabberd.Log();
+        foreach (var domain in domains)
+            Assert.Contains($"External service connected: {domain}", log); // hypothetical text checked below
+        Assert.Empty(component.ErrorLines());
+    }
+
+    [Fact]
+    public async Task A_real_client_on_ejabberd_gets_disco_ping_and_version_from_the_component_domains()
+    {
+        await using var ejabberd = await EjabberdServer.StartAsync();
+        await using var component = await StartComponentAsync(ejabberd);
+        await component.WaitForAllConnectedAsync();
+        await ejabberd.RegisterAsync("alice", "alice-secret");
+        await using var alice = await XmppTestClient.LoginAsync(ejabberd.C2sPort, "alice", "alice-secret");
+        Assert.Equal("alice@localhost/test", alice.Jid);
+
+        var items = await alice.IqAsync("<iq type='get' to='localhost'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
+        var jids = items.Descendants(Ns.DiscoItems + "item").Select(i => (string?)i.Attribute("jid")).ToList();
+        Assert.Contains(EjabberdServer.PrivacyDomain, jids);
+        Assert.Contains(EjabberdServer.UploadDomain, jids);
+        Assert.Contains(EjabberdServer.RoomsDomain, jids);
+
+        foreach (var domain in new[] { EjabberdServer.PrivacyDomain, EjabberdServer.UploadDomain, EjabberdServer.RoomsDomain })
+        {
+            var info = await alice.IqAsync($"<iq type='get' to='{domain}'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+            Assert.Equal("result", (string?)info.Attribute("type"));
+            var features = info.Descendants(Ns.DiscoInfo + "feature").Select(f => (string?)f.Attribute("var")).ToList();
+            Assert.Contains("urn:xmpp:ping", features);
+            Assert.Contains("jabber:iq:version", features);
+            Assert.Contains("http://jabber.org/protocol/disco#info", features);
+            Assert.NotEmpty(info.Descendants(Ns.DiscoInfo + "identity"));
+
+            var pong = await alice.IqAsync($"<iq type='get' to='{domain}'><ping xmlns='urn:xmpp:ping'/></iq>");
+            Assert.Equal("result", (string?)pong.Attribute("type"));
+
+            var version = await alice.IqAsync($"<iq type='get' to='{domain}'><query xmlns='jabber:iq:version'/></iq>");
+            Assert.Equal("XmppPrivacy", version.Descendants(Ns.Version + "name").Single().Value);
+            Assert.Empty(version.Descendants(Ns.Version + "os"));
+        }
+
+        var unknown = await alice.IqAsync($"<iq type='get' to='{EjabberdServer.PrivacyDomain}'><query xmlns='urn:example:nothing'/></iq>");
+        Assert.Equal("error", (string?)unknown.Attribute("type"));
+        Assert.NotNull(unknown.Descendants(Ns.Stanzas + "service-unavailable").SingleOrDefault());
+        Assert.Empty(component.ErrorLines());
+    }
+
+    [Fact]
+    public async Task After_ejabberd_restarts_the_component_reconnects_and_answers_again()
+    {
+        await using var ejabberd = await EjabberdServer.StartAsync();
+        await using var component = await StartComponentAsync(ejabberd);
+        await component.WaitForAllConnectedAsync();
+        await ejabberd.RegisterAsync("bob", "bob-secret");
+
+        // ejabberd ends component streams with <system-shutdown/> on SIGTERM; accounts survive in the spool.
+        await ejabberd.RestartAsync();
+        await component.WaitForAllConnectedAsync();
+
+        await using var bob = await XmppTestClient.LoginAsync(ejabberd.C2sPort, "bob", "bob-secret");
+        var pong = await bob.IqAsync($"<iq type='get' to='{EjabberdServer.PrivacyDomain}'><ping xmlns='urn:xmpp:ping'/></iq>");
+        Assert.Equal("result", (string?)pong.Attribute("type"));
+        Assert.Empty(component.ErrorLines());
+    }
+
+    [Fact]
+    public async Task Ejabberd_sends_a_registration_notice_to_the_watcher_component()
+    {
+        await using var ejabberd = await EjabberdServer.StartAsync();
+        // No component under test: a raw XEP-0114 link on the privacy domain records what ejabberd sends it.
+        await using var watcher = await RawComponent.ConnectAsync(ejabberd.ComponentPort, EjabberdServer.PrivacyDomain, ejabberd.Secret);
+
+        // Two registrations from one address: registration_timeout is infinity, ejabberd's default would refuse the second.
+        foreach (var user in new[] { "carol", "dave" })
+        {
+            await using var client = await XmppTestClient.ConnectAsync(ejabberd.C2sPort);
+            var result = await client.RegisterAsync(user, $"{user}-secret");
+            Assert.Equal("result", (string?)result.Attribute("type"));
+
+            var notice = await watcher.NextAsync(e => e.Name == Ns.Component + "message");
+            Assert.Equal(EjabberdServer.ServerDomain, (string?)notice.Attribute("from"));
+            Assert.Equal(EjabberdServer.PrivacyDomain, (string?)notice.Attribute("to"));
+            Assert.Equal("chat", (string?)notice.Attribute("type"));
+            var body = notice.Element(Ns.Component + "body")!;
+            Assert.Equal("en", (string?)body.Attribute(XNamespace.Xml + "lang"));
+            Assert.Matches(
+                $@"^\[\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d\] The account {user}@localhost was registered from IP address 127\.0\.0\.1 on node {Regex.Escape(ejabberd.Node)} using mod_register\.$",
+                body.Value);
+        }
+
+        var (code, users) = await ejabberd.EjabberdctlAsync("registered_users", EjabberdServer.ServerDomain);
+        Assert.Equal(0, code);
+        Assert.Equal(["carol", "dave"], users.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order());
+    }
+
+    /// <summary>
+    /// Stand-in for a <c>ComponentUnderTest.StartAsync(int componentPort, string secret, overrides)</c> overload:
+    /// the existing method only reads the port and secret of the <see cref="ProsodyServer"/> it is given, and the
+    /// overrides win, so a never-started placeholder does. Server and component domains are the same on both servers.
+    /// </summary>
+    private static Task<ComponentUnderTest> StartComponentAsync(EjabberdServer ejabberd, IDictionary<string, string?>? overrides = null)
+    {
+        var placeholder = (ProsodyServer)RuntimeHelpers.GetUninitializedObject(typeof(ProsodyServer));
+        var values = new Dictionary<string, string?>
+        {
+            ["Component:Port"] = ejabberd.ComponentPort.ToString(),
+            ["Component:Secret"] = ejabberd.Secret,
+            ["Component:ServerDomain"] = EjabberdServer.ServerDomain,
+        };
+        if (overrides is not null) foreach (var (k, v) in overrides) values[k] = v;
+        return ComponentUnderTest.StartAsync(placeholder, values);
+    }
+
+    /// <summary>A bare XEP-0114 component: header, handshake (hex SHA-1 of stream id + secret), then inbound stanzas.</summary>
+    private sealed class RawComponent : IAsyncDisposable
+    {
+        private readonly TcpClient _tcp;
+        private readonly XmlStanzaReader _reader;
+        private readonly CancellationTokenSource _stop = new();
+
+        private RawComponent(TcpClient tcp, XmlStanzaReader reader)
+        {
+            _tcp = tcp;
+            _reader = reader;
+        }
+
+        public static async Task<RawComponent> ConnectAsync(int port, string domain, string secret)
+        {
+            var tcp = new TcpClient { NoDelay = true };
+            await tcp.ConnectAsync("127.0.0.1", port);
+            var stream = tcp.GetStream();
+            var component = new RawComponent(tcp, new XmlStanzaReader(stream));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await component.SendAsync($"<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' to='{domain}'>");
+            var header = await component._reader.ReadHeaderAsync(timeout.Token);
+            var token = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(header.Id + secret)));
+            await component.SendAsync($"<handshake>{token}</handshake>");
+            var answer = await component._reader.ReadStanzaAsync(timeout.Token);
+            if (answer?.Name != Ns.Component + "handshake") throw new InvalidOperationException("Handshake refused: " + answer);
+            return component;
+        }
+
+        private async Task SendAsync(string xml)
+        {
+            await _tcp.GetStream().WriteAsync(Encoding.UTF8.GetBytes(xml));
+        }
+
+        /// <summary>The next inbound element matching <paramref name="match"/>; others are skipped.</summary>
+        public async Task<XElement> NextAsync(Func<XElement, bool> match, TimeSpan? timeout = null)
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(15));
+            try
+            {
+                while (true)
+                {
+                    var next = await _reader.ReadStanzaAsync(cts.Token) ?? throw new EndOfStreamException("ejabberd closed the component stream.");
+                    if (match(next)) return next;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException("No matching stanza arrived on the component link in time.");
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await SendAsync("</stream:stream>");
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+            }
+            await _stop.CancelAsync();
+            _reader.Dispose();
+            _tcp.Dispose();
+        }
+    }
+}
