@@ -70,4 +70,27 @@ public sealed class ProcessTests
         Assert.Equal(2, code);
         Assert.Contains("Component:Secret is not set", output);
     }
+
+    [Fact]
+    public async Task Inactive_lists_accounts_not_seen_for_the_given_days_and_nothing_else()
+    {
+        var state = Repo.TempDirectory("xp-inactive");
+        var path = Path.Combine(state, "db.sqlite");
+        var database = new XmppPrivacy.Storage.SqliteDatabase(path);
+        await database.MigrateAsync(CancellationToken.None);
+        var store = new XmppPrivacy.Services.Activity.ActivityStore(database);
+        await store.RecordAsync("sleeper@localhost", login: true, DateTimeOffset.UtcNow.AddDays(-200), CancellationToken.None);
+        await store.RecordAsync("sleeper@localhost", login: false, DateTimeOffset.UtcNow.AddDays(-199), CancellationToken.None);
+        await store.RecordAsync("active@localhost", login: true, DateTimeOffset.UtcNow.AddDays(-2), CancellationToken.None);
+
+        var (code, output) = await Repo.RunAsync("dotnet", [Program, "inactive", "--days", "180"],
+            new Dictionary<string, string> { ["XMPPPRIVACY_Storage__Path"] = path });
+
+        Assert.True(code == 0, output);
+        Assert.Contains("1 account(s)", output);
+        Assert.Contains("sleeper@localhost", output);
+        Assert.DoesNotContain("active@localhost", output);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(state, recursive: true);
+    }
 }

@@ -13,6 +13,8 @@ public static class Cli
 
           run            connect to the XMPP server and serve (default)
           check-config   print the effective configuration (secrets hidden) and exit
+          inactive [--days N]
+                         list accounts whose last login or logout is older than N days (default 180)
           options        print every option as a Markdown table (docs/configuration.md)
           xeps           print the supported XEPs as a Markdown table (docs/xeps.md)
 
@@ -21,8 +23,9 @@ public static class Cli
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var verb = args.FirstOrDefault(a => !a.StartsWith('-')) ?? "run";
+        string? verb = null;
         string? config = null;
+        var days = 180;
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] is "--config" or "-c")
@@ -30,13 +33,26 @@ public static class Cli
                 if (i + 1 >= args.Length) return Fail("--config needs a file name.");
                 config = args[++i];
             }
+            else if (args[i] == "--days")
+            {
+                if (i + 1 >= args.Length || !int.TryParse(args[++i], out days) || days is < 1 or > 36_500)
+                    return Fail("--days needs a whole number from 1 to 36500.");
+            }
             else if (args[i] is "--help" or "-h")
             {
                 Console.WriteLine(Usage);
                 return 0;
             }
+            else if (verb is null && !args[i].StartsWith('-'))
+            {
+                verb = args[i];
+            }
+            else
+            {
+                return Fail($"unexpected argument '{args[i]}' (see --help).");
+            }
         }
-        if (config is not null && args.Contains(config) && verb == config) verb = "run";
+        verb ??= "run";
         try
         {
             switch (verb)
@@ -55,6 +71,18 @@ public static class Cli
                         Console.Write(settings.Describe());
                         Console.WriteLine(settings.GetOptional<string>("Component:Secret") is null && settings.GetOptional<string>("Component:SecretFile") is null
                             ? "warning: no component secret is set; 'run' will refuse to start." : "configuration is valid.");
+                        return 0;
+                    }
+                case "inactive":
+                    {
+                        var settings = Settings.From(Settings.Load(config));
+                        var database = new Storage.SqliteDatabase(settings.Get<string>("Storage:Path"));
+                        await database.MigrateAsync(CancellationToken.None);
+                        var before = DateTimeOffset.UtcNow.AddDays(-days);
+                        var inactive = await new Services.Activity.ActivityStore(database).InactiveSinceAsync(before, 10_000, CancellationToken.None);
+                        Console.WriteLine($"{inactive.Count} account(s) without login or logout since {before:yyyy-MM-dd} ({days} days):");
+                        foreach (var record in inactive)
+                            Console.WriteLine($"  {record.Account}  last seen {record.LastSeen:yyyy-MM-dd HH:mm} UTC");
                         return 0;
                     }
                 case "options":
