@@ -27,11 +27,72 @@ local function unix_ms(seconds)
 	return ("%d"):format(math.floor(seconds * 1000));
 end
 
+-- Events wait in a bounded queue and go out one at a time as IQs; an event leaves the queue only
+-- when the component acknowledged it. While the component is away (Prosody queues nothing for a
+-- disconnected component) they stay here; its next <hello/> starts the replay.
+local queue_size = module:get_option_number("privacy_bridge_queue_size", 10000);
+local queue, head, tail = {}, 1, 0;
+local component_ready, in_flight, warned_full = false, false, false;
+
+local function queued()
+	return tail - head + 1;
+end
+
+local pump;
+
+local function delivered()
+	queue[head], head, in_flight = nil, head + 1, false;
+	pump();
+end
+
+local function failed(error_type, condition)
+	in_flight = false;
+	-- Prosody answers for a disconnected component (cancel/service-unavailable, wait/remote-server-timeout)
+	-- and times out: keep the event. Only a malformed event (modify) is refused for good: drop it so it
+	-- does not block the rest.
+	if error_type == "modify" then
+		module:log("warn", "The component refused a bridge event (%s); dropped", tostring(condition));
+		queue[head], head = nil, head + 1;
+		pump();
+		return;
+	end
+	component_ready = false;
+	module:log("debug", "Component unreachable (%s); keeping %d events until it is back", tostring(condition), queued());
+end
+
+pump = function ()
+	if in_flight or not component_ready or queued() == 0 then
+		return;
+	end
+	in_flight = true;
+	local event = queue[head];
+	event.attr.id = id.medium();
+	module:send_iq(event, nil, 30):next(function (response)
+		-- send_iq also resolves with an error stanza when the reply came straight back (a bounce).
+		local reply = response and response.stanza;
+		if reply and reply.attr.type == "error" then
+			local error_type, condition = reply:get_error();
+			return failed(error_type, condition);
+		end
+		delivered();
+	end, function (err)
+		failed(err and err.type, err and err.condition);
+	end);
+end
+
 local function send_event(name, attr)
 	attr.xmlns = xmlns_bridge;
-	local message = st.message({ from = module.host, to = component_jid, id = id.short() }):tag(name, attr);
-	module:log("debug", "Sending <%s/> to %s", name, component_jid);
-	module:send(message);
+	if queued() >= queue_size then
+		queue[head], head = nil, head + 1;
+		if not warned_full then
+			module:log("warn", "Bridge queue full (%d events): dropping the oldest until the component is back", queue_size);
+			warned_full = true;
+		end
+	end
+	tail = tail + 1;
+	queue[tail] = st.iq({ type = "set", from = module.host, to = component_jid, id = id.medium() }):tag(name, attr):up();
+	module:log("debug", "Queued <%s/> for %s (%d waiting)", name, component_jid, queued());
+	pump();
 end
 
 -- The component asks who we are; only the configured component gets an answer.
@@ -47,7 +108,40 @@ module:hook("iq-get/host/"..xmlns_bridge..":hello", function (event)
 		protocol = protocol_version;
 		prosody = prosody.version;
 		started = unix_ms(prosody.start_time);
+		queued = ("%d"):format(queued());
 	}));
+	-- The component is (back) here: replay what waited.
+	component_ready, warned_full = true, false;
+	pump();
+	return true;
+end);
+
+-- The component asks which of the accounts it holds data for still exist (accounts deleted with
+-- `prosodyctl deluser` fire no event); it purges the others.
+local user_exists = require "core.usermanager".user_exists;
+local max_accounts = 1000;
+
+module:hook("iq-get/host/"..xmlns_bridge..":accounts", function (event)
+	local origin, stanza = event.origin, event.stanza;
+	if stanza.attr.from ~= component_jid then
+		origin.send(st.error_reply(stanza, "cancel", "forbidden"));
+		return true;
+	end
+	local query = stanza.tags[1];
+	local reply = st.reply(stanza):tag("accounts", { xmlns = xmlns_bridge });
+	local count = 0;
+	for user in query:childtags("user") do
+		count = count + 1;
+		if count > max_accounts then
+			origin.send(st.error_reply(stanza, "modify", "not-acceptable", "At most 1000 accounts per query"));
+			return true;
+		end
+		local name = user:get_text();
+		if name and user_exists(name, module.host) then
+			reply:text_tag("user", name);
+		end
+	end
+	origin.send(reply);
 	return true;
 end);
 

@@ -57,6 +57,27 @@ public sealed class AccountsTests
         Assert.Null(Row(component, "frank@localhost"));
     }
 
+    [Fact]
+    public async Task An_account_deleted_with_prosodyctl_deluser_is_purged_by_reconciliation()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody, new Dictionary<string, string?> { ["Sweeps:Interval"] = "1s" });
+        await component.WaitForAllConnectedAsync();
+        await prosody.RegisterAsync("gina", "gina-secret");
+        await prosody.RegisterAsync("hugo", "hugo-secret");
+        foreach (var user in new[] { "gina", "hugo" })
+            await using (await XmppTestClient.LoginAsync(prosody.C2sPort, user, user + "-secret"))
+                await Repo.WaitUntilAsync(() => Task.FromResult(Row(component, user + "@localhost") is not null), TimeSpan.FromSeconds(10), "activity recorded");
+
+        // Edits Prosody's storage directly: no user-deleted event fires.
+        var (code, output) = await prosody.ProsodyctlAsync("deluser", "gina@localhost");
+        Assert.True(code == 0, output);
+
+        await Repo.WaitUntilAsync(() => Task.FromResult(Row(component, "gina@localhost") is null), TimeSpan.FromSeconds(15), "gina's data is purged");
+        Assert.NotNull(Row(component, "hugo@localhost"));
+        Assert.Equal(1, await component.MetricAsync("xmppprivacy_accounts_reconciled_total"));
+    }
+
     private static (long? Login, long? Logout)? Row(ComponentUnderTest component, string account)
     {
         using var connection = Open(component);

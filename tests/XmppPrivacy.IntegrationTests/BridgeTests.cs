@@ -43,12 +43,46 @@ public sealed class BridgeTests
         await using var mallory = await XmppTestClient.LoginAsync(prosody.C2sPort, "mallory", "mallory-secret");
         await Repo.WaitUntilAsync(async () => await component.MetricAsync(SessionStart) == 1, TimeSpan.FromSeconds(10), "mallory's own session start arrived");
 
-        await mallory.SendAsync("<message to='privacy.localhost' id='forged'><session xmlns='urn:xmppprivacy:bridge:0' event='start' user='victim' at='1'/></message>");
-        await mallory.SendAsync("<message to='privacy.localhost' from='localhost' id='forged2'><session xmlns='urn:xmppprivacy:bridge:0' event='end' user='victim' at='1'/></message>");
+        var forged = await mallory.IqAsync("<iq type='set' to='privacy.localhost'><session xmlns='urn:xmppprivacy:bridge:0' event='start' user='victim' at='1'/></iq>");
+        var spoofed = await mallory.IqAsync("<iq type='set' to='privacy.localhost' from='localhost'><account xmlns='urn:xmppprivacy:bridge:0' event='deleted' user='mallory' at='1'/></iq>");
 
+        Assert.NotNull(forged.Descendants(XmppPrivacy.Xmpp.Ns.Stanzas + "forbidden").SingleOrDefault());
+        Assert.NotNull(spoofed.Descendants(XmppPrivacy.Xmpp.Ns.Stanzas + "forbidden").SingleOrDefault());
         await Repo.WaitUntilAsync(async () => await component.MetricAsync(Rejected) == 2, TimeSpan.FromSeconds(10), "both forgeries were rejected");
         Assert.Equal(1, await component.MetricAsync(SessionStart));
         Assert.Equal(0, await component.MetricAsync(SessionEnd));
+        Assert.Equal(0, await component.MetricAsync("xmppprivacy_accounts_deleted_total"));
+    }
+
+    [Fact]
+    public async Task Events_that_happen_while_the_component_is_away_are_replayed_when_it_is_back()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        var shared = Repo.TempDirectory("xp-shared");
+        var settings = new Dictionary<string, string?>
+        {
+            ["Storage:Path"] = Path.Combine(shared, "xmpp-privacy.db"),
+            ["Notices:Admins"] = "admin@localhost",
+        };
+        await using (var before = await ComponentUnderTest.StartAsync(prosody, settings))
+            await Repo.WaitUntilAsync(async () => (await before.HealthAsync()).GetProperty("bridge").GetProperty("present").GetBoolean(),
+                TimeSpan.FromSeconds(15), "the bridge answered hello");
+
+        // The component is away: a registration and a login happen meanwhile.
+        await using var admin = await NoticesTests.AdminAsync(prosody);
+        await NoticesTests.RegisterInBandAsync(prosody, "latecomer");
+        await using (await XmppTestClient.LoginAsync(prosody.C2sPort, "latecomer", "latecomer-secret")) { }
+
+        await using var after = await ComponentUnderTest.StartAsync(prosody, settings);
+        Assert.Equal("User latecomer just registered on localhost from 127.0.0.1", await NoticesTests.NextNoticeAsync(admin));
+        // Queued meanwhile: the admin's login, the registration, the newcomer's login and logout.
+        await Repo.WaitUntilAsync(async () => await after.MetricAsync(SessionEnd) == 1 && await after.MetricAsync(SessionStart) == 2,
+            TimeSpan.FromSeconds(10), "the queued sessions arrived");
+        var activity = after.Get<XmppPrivacy.Services.Activity.ActivityStore>();
+        Assert.NotNull(await activity.GetAsync("latecomer@localhost", CancellationToken.None));
+        Assert.Equal(1, await after.MetricAsync("xmppprivacy_bridge_events_total{kind=\"account-registered\"}"));
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(shared, recursive: true);
     }
 
     [Fact]

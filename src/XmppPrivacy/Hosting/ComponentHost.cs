@@ -68,6 +68,7 @@ public static class ComponentHost
         services.AddSingleton(new SweepSchedule(settings.Get<TimeSpan>("Sweeps:Interval"), settings.Get<int>("Sweeps:BatchSize")));
         services.AddSingleton<SweepRunStore>();
         services.AddSingleton<ISweep>(new LogFileSweep(settings.GetOptional<string>("Log:File"), settings.Get<int>("Log:RetentionDays")));
+        services.AddSingleton<ISweep, Services.Bridge.AccountReconcileSweep>();
         services.AddSingleton<SweepService>();
         services.AddHostedService(sp => sp.GetRequiredService<SweepService>());
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace XmppPrivacy.IntegrationTests.Infrastructure;
 
@@ -16,6 +17,8 @@ public sealed class EjabberdServer : IAsyncDisposable
     public const string UploadDomain = "upload.localhost";
     public const string RoomsDomain = "rooms.localhost";
 
+    private readonly object _consoleLock = new();
+    private readonly StringBuilder _console = new();
     private Process? _process;
 
     private EjabberdServer(string state, string secret)
@@ -88,7 +91,8 @@ public sealed class EjabberdServer : IAsyncDisposable
         try
         {
             await Repo.WaitUntilAsync(async () => process.HasExited
-                    ? throw new InvalidOperationException($"ejabberd exited at start (code {process.ExitCode}):\n" + Log(tail: 16_000))
+                    ? throw new InvalidOperationException($"ejabberd exited at start (code {process.ExitCode}; is the Debian package "
+                        + "ejabberd installed? `make test` installs it):\n" + Log(tail: 16_000))
                     : await Repo.PortOpenAsync(C2sPort) && await Repo.PortOpenAsync(ComponentPort),
                 TimeSpan.FromSeconds(60), "ejabberd listens");
         }
@@ -99,9 +103,6 @@ public sealed class EjabberdServer : IAsyncDisposable
             throw new InvalidOperationException("ejabberd did not open its c2s and component ports within 60 s:\n" + log);
         }
     }
-
-    private readonly object _consoleLock = new();
-    private readonly System.Text.StringBuilder _console = new();
 
     private void AppendConsole(string? line)
     {
@@ -177,6 +178,11 @@ public sealed class EjabberdServer : IAsyncDisposable
         lock (_consoleLock) console += _console.ToString();
         return string.IsNullOrWhiteSpace(console) ? log : log + "\n--- console ---\n" + console;
     }
+
+    /// <summary>ejabberd's file logger writes in batches: wait for a line rather than reading the log once.</summary>
+    public Task WaitForLogAsync(string text, TimeSpan? timeout = null) =>
+        Repo.WaitUntilAsync(() => Task.FromResult(Log().Contains(text, StringComparison.Ordinal)),
+            timeout ?? TimeSpan.FromSeconds(10), $"ejabberd logs \"{text}\"");
 
     public async ValueTask DisposeAsync()
     {

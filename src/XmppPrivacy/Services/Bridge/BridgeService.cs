@@ -4,6 +4,7 @@ using XmppPrivacy.Hosting;
 using XmppPrivacy.Routing;
 using XmppPrivacy.Services.Accounts;
 using XmppPrivacy.Services.Activity;
+using XmppPrivacy.Streams;
 using XmppPrivacy.Xmpp;
 
 namespace XmppPrivacy.Services.Bridge;
@@ -13,19 +14,21 @@ public sealed record BridgeState(bool Present, string? ProsodyVersion, DateTimeO
 
 /// <summary>
 /// The channel to <c>mod_privacy_bridge</c> (docs/bridge-protocol.md): on each connection of the privacy
-/// domain it greets the bridge on the server domain, and it accepts bridge events only from the bare server
-/// domain, which no client can forge. It carries no IP address by design.
+/// domain it greets the bridge on the server domain (which starts the replay of what the bridge queued
+/// meanwhile) and reconciles accounts; it accepts bridge events only from the bare server domain, which
+/// no client can forge, and acknowledges each once it is stored. It carries no IP address by design.
 /// </summary>
 public sealed partial class BridgeService(
     string privacyDomain, string serverDomain, IqTracker iqs, AccountLifecycle accounts, ActivityStore activity,
-    Metrics metrics, TimeProvider time, ILogger<BridgeService> logger)
+    IEnumerable<IAccountData> owners, Metrics metrics, TimeProvider time, ILogger<BridgeService> logger)
     : IComponentService
 {
     /// <summary>The bridge protocol version this component speaks (docs/bridge-protocol.md).</summary>
     public const string ProtocolVersion = "0";
 
-    private static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(10);
     private volatile BridgeState _state = new(false, null, null, null);
+    private volatile IOutbound? _outbound;
 
     public BridgeState State => _state;
 
@@ -33,27 +36,15 @@ public sealed partial class BridgeService(
 
     public void Declare(ServiceBuilder service) => service
         .OnConnected(HelloAsync)
-        .Message(Ns.Bridge + "session", OnSessionAsync)
-        .Message(Ns.Bridge + "account", OnAccountAsync);
+        .Iq("set", Ns.Bridge + "session", OnSessionAsync)
+        .Iq("set", Ns.Bridge + "account", OnAccountAsync);
 
-    private async ValueTask HelloAsync(Streams.IOutbound outbound, CancellationToken cancellationToken)
+    private async ValueTask HelloAsync(IOutbound outbound, CancellationToken cancellationToken)
     {
-        var hello = Stanza.Iq("get", privacyDomain, serverDomain, "bridge-" + Guid.NewGuid().ToString("N")[..12],
-            new XElement(Ns.Bridge + "hello"));
-        XElement answer;
-        try
+        var answer = await QueryAsync(outbound, new XElement(Ns.Bridge + "hello"), cancellationToken);
+        if (answer?.Element(Ns.Bridge + "hello") is not { } info)
         {
-            answer = await iqs.SendAsync(outbound, hello, HelloTimeout, cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            LogBridgeAbsent(logger, serverDomain, "no answer");
-            _state = _state with { Present = false };
-            return;
-        }
-        if (answer.Type() != "result" || answer.Element(Ns.Bridge + "hello") is not { } info)
-        {
-            LogBridgeAbsent(logger, serverDomain, "not loaded");
+            LogBridgeAbsent(logger, serverDomain, answer is null ? "no answer" : "not loaded");
             _state = _state with { Present = false };
             return;
         }
@@ -63,6 +54,7 @@ public sealed partial class BridgeService(
             _state = _state with { Present = false };
             return;
         }
+        _outbound = outbound;
         _state = _state with
         {
             Present = true,
@@ -71,41 +63,57 @@ public sealed partial class BridgeService(
         };
         metrics.Increment("xmppprivacy_bridge_hello_total");
         LogBridgePresent(logger, serverDomain);
+        await ReconcileAsync(cancellationToken);
     }
 
-    private async ValueTask OnSessionAsync(StanzaRequest request, CancellationToken cancellationToken)
+    private async ValueTask<IqReply> OnSessionAsync(IqRequest request, CancellationToken cancellationToken)
     {
-        if (!FromServer(request)) return;
-        var kind = (string?)request.Payload!.Attribute("event") switch
+        if (Refused(request) is { } refused) return refused;
+        var login = (string?)request.Payload.Attribute("event") switch
         {
-            "start" => "session-start",
-            "end" => "session-end",
-            _ => null,
+            "start" => true,
+            "end" => false,
+            _ => (bool?)null,
         };
-        if (kind is null || Account(request.Payload) is not { } account)
-        {
-            metrics.Increment("xmppprivacy_bridge_events_rejected_total");
-            return;
-        }
-        _state = _state with { LastEvent = time.GetUtcNow() };
-        await activity.RecordAsync(account, kind == "session-start", At(request.Payload), cancellationToken);
-        metrics.Increment("xmppprivacy_bridge_events_total", "kind", kind);
+        if (login is not { } isLogin || Account(request.Payload) is not { } account)
+            return Rejected("A session event needs event='start' or 'end' and a valid user.");
+        await activity.RecordAsync(account, isLogin, At(request.Payload), cancellationToken);
+        Accepted(isLogin ? "session-start" : "session-end");
+        return IqReply.Empty;
     }
 
-    private async ValueTask OnAccountAsync(StanzaRequest request, CancellationToken cancellationToken)
+    private async ValueTask<IqReply> OnAccountAsync(IqRequest request, CancellationToken cancellationToken)
     {
-        if (!FromServer(request)) return;
-        var kind = (string?)request.Payload!.Attribute("event");
+        if (Refused(request) is { } refused) return refused;
+        var kind = (string?)request.Payload.Attribute("event");
         if (kind is not ("registered" or "deleted") || Account(request.Payload) is null)
-        {
-            metrics.Increment("xmppprivacy_bridge_events_rejected_total");
-            return;
-        }
-        _state = _state with { LastEvent = time.GetUtcNow() };
+            return Rejected("An account event needs event='registered' or 'deleted' and a valid user.");
         var user = (string)request.Payload.Attribute("user")!;
         if (kind == "registered") await accounts.RegisteredAsync(user, serverDomain, cancellationToken);
         else await accounts.DeletedAsync(user, serverDomain, cancellationToken);
-        metrics.Increment("xmppprivacy_bridge_events_total", "kind", "account-" + kind);
+        Accepted("account-" + kind);
+        return IqReply.Empty;
+    }
+
+    private StanzaError? Refused(IqRequest request)
+    {
+        if (request.From.IsDomain && string.Equals(request.From.Domain, serverDomain, StringComparison.OrdinalIgnoreCase))
+            return null;
+        metrics.Increment("xmppprivacy_bridge_events_rejected_total");
+        LogForgedEvent(logger);
+        return StanzaError.Forbidden("Only the server may send bridge events.");
+    }
+
+    private StanzaError Rejected(string text)
+    {
+        metrics.Increment("xmppprivacy_bridge_events_rejected_total");
+        return StanzaError.BadRequest(text);
+    }
+
+    private void Accepted(string kind)
+    {
+        _state = _state with { LastEvent = time.GetUtcNow() };
+        metrics.Increment("xmppprivacy_bridge_events_total", "kind", kind);
     }
 
     /// <summary>The bare JID of the event's user on the server domain, or null when the name is not a valid localpart.</summary>
@@ -115,13 +123,19 @@ public sealed partial class BridgeService(
 
     private DateTimeOffset At(XElement payload) => ParseMillis((string?)payload.Attribute("at")) ?? time.GetUtcNow();
 
-    private bool FromServer(StanzaRequest request)
+    /// <summary>Sends a bridge query to the server domain; null when it was not answered in time or the link went away.</summary>
+    private async Task<XElement?> QueryAsync(IOutbound outbound, XElement payload, CancellationToken cancellationToken)
     {
-        if (request.From.IsDomain && string.Equals(request.From.Domain, serverDomain, StringComparison.OrdinalIgnoreCase))
-            return true;
-        metrics.Increment("xmppprivacy_bridge_events_rejected_total");
-        LogForgedEvent(logger);
-        return false;
+        var query = Stanza.Iq("get", privacyDomain, serverDomain, "bridge-" + Guid.NewGuid().ToString("N")[..12], payload);
+        try
+        {
+            var answer = await iqs.SendAsync(outbound, query, QueryTimeout, cancellationToken);
+            return answer.Type() == "result" ? answer : new XElement(Ns.Component + "iq");
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 
     private static DateTimeOffset? ParseMillis(string? text) =>
@@ -133,6 +147,6 @@ public sealed partial class BridgeService(
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "No bridge on {ServerDomain} ({Reason}); Prosody-only features are off")]
     private static partial void LogBridgeAbsent(ILogger logger, string serverDomain, string reason);
 
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Ignored a bridge event that did not come from the server domain")]
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Refused a bridge event that did not come from the server domain")]
     private static partial void LogForgedEvent(ILogger logger);
 }

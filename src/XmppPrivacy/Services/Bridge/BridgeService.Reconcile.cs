@@ -1,0 +1,57 @@
+using System.Xml.Linq;
+using Microsoft.Extensions.Logging;
+using XmppPrivacy.Sweeps;
+using XmppPrivacy.Xmpp;
+
+namespace XmppPrivacy.Services.Bridge;
+
+/// <summary>
+/// Account reconciliation: accounts deleted behind Prosody's back (<c>prosodyctl deluser</c>) fire no event,
+/// so the component asks the bridge which of the accounts it holds data for still exist and deletes the
+/// data of the others. Runs after every greeting and as a sweep.
+/// </summary>
+public sealed partial class BridgeService
+{
+    private const int ReconcileBatch = 200;
+
+    /// <summary>Deletes the data of accounts the server no longer has; returns how many accounts were purged.</summary>
+    public async Task<int> ReconcileAsync(CancellationToken cancellationToken)
+    {
+        if (_outbound is not { } outbound || !_state.Present) return 0;
+        var known = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var owner in owners)
+            await foreach (var account in owner.AccountsAsync(cancellationToken))
+                if (Jid.TryParse(account, out var jid) && jid.Local is not null && string.Equals(jid.Domain, serverDomain, StringComparison.OrdinalIgnoreCase))
+                    known.Add(jid.Local);
+        var purged = 0;
+        foreach (var batch in known.Chunk(ReconcileBatch))
+        {
+            var answer = await QueryAsync(outbound, new XElement(Ns.Bridge + "accounts", batch.Select(u => new XElement(Ns.Bridge + "user", u))), cancellationToken);
+            if (answer?.Element(Ns.Bridge + "accounts") is not { } existing) return purged; // try again next time
+            var alive = existing.Elements(Ns.Bridge + "user").Select(u => u.Value).ToHashSet(StringComparer.Ordinal);
+            foreach (var gone in batch.Where(u => !alive.Contains(u)))
+            {
+                await accounts.DeletedAsync(gone, serverDomain, cancellationToken);
+                purged++;
+            }
+        }
+        if (purged > 0)
+        {
+            metrics.Increment("xmppprivacy_accounts_reconciled_total", by: purged);
+            LogReconciled(logger, purged);
+        }
+        return purged;
+    }
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Reconciliation deleted the data of {Count} accounts the server no longer has")]
+    private static partial void LogReconciled(ILogger logger, int count);
+}
+
+/// <summary>Runs account reconciliation with the bridge every sweep interval.</summary>
+public sealed class AccountReconcileSweep(BridgeService bridge) : ISweep
+{
+    public string Name => "account-reconcile";
+
+    public async ValueTask<int> RunAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken) =>
+        await bridge.ReconcileAsync(cancellationToken);
+}
