@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -18,7 +17,7 @@ public sealed class EjabberdTests
     public async Task Component_authenticates_every_domain_with_a_real_ejabberd_and_health_says_ok()
     {
         await using var ejabberd = await EjabberdServer.StartAsync();
-        await using var component = await StartComponentAsync(ejabberd);
+        await using var component = await ComponentUnderTest.StartAsync(ejabberd);
 
         await component.WaitForAllConnectedAsync();
 
@@ -35,7 +34,7 @@ public sealed class EjabberdTests
     public async Task A_real_client_on_ejabberd_gets_disco_ping_and_version_from_the_component_domains()
     {
         await using var ejabberd = await EjabberdServer.StartAsync();
-        await using var component = await StartComponentAsync(ejabberd);
+        await using var component = await ComponentUnderTest.StartAsync(ejabberd);
         await component.WaitForAllConnectedAsync();
         await ejabberd.RegisterAsync("alice", "alice-secret");
         await using var alice = await XmppTestClient.LoginAsync(ejabberd.C2sPort, "alice", "alice-secret");
@@ -75,7 +74,7 @@ public sealed class EjabberdTests
     public async Task After_ejabberd_restarts_the_component_reconnects_and_answers_again()
     {
         await using var ejabberd = await EjabberdServer.StartAsync();
-        await using var component = await StartComponentAsync(ejabberd);
+        await using var component = await ComponentUnderTest.StartAsync(ejabberd);
         await component.WaitForAllConnectedAsync();
         await ejabberd.RegisterAsync("bob", "bob-secret");
 
@@ -124,17 +123,24 @@ public sealed class EjabberdTests
     /// the existing method only reads the port and secret of the <see cref="ProsodyServer"/> it is given, and the
     /// overrides win, so a never-started placeholder does. Server and component domains are the same on both servers.
     /// </summary>
-    private static Task<ComponentUnderTest> StartComponentAsync(EjabberdServer ejabberd, IDictionary<string, string?>? overrides = null)
+    [Fact]
+    public async Task An_ejabberd_registration_reaches_the_admin_anonymised()
     {
-        var placeholder = (ProsodyServer)RuntimeHelpers.GetUninitializedObject(typeof(ProsodyServer));
-        var values = new Dictionary<string, string?>
-        {
-            ["Component:Port"] = ejabberd.ComponentPort.ToString(),
-            ["Component:Secret"] = ejabberd.Secret,
-            ["Component:ServerDomain"] = EjabberdServer.ServerDomain,
-        };
-        if (overrides is not null) foreach (var (k, v) in overrides) values[k] = v;
-        return ComponentUnderTest.StartAsync(placeholder, values);
+        await using var ejabberd = await EjabberdServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(ejabberd, new Dictionary<string, string?> { ["Notices:Admins"] = "admin@localhost" });
+        await component.WaitForAllConnectedAsync();
+        await ejabberd.RegisterAsync("admin", "admin-secret");
+        await using var admin = await XmppTestClient.LoginAsync(ejabberd.C2sPort, "admin", "admin-secret");
+
+        // The registrant comes from 127.0.0.2: ejabberd's watcher notice names that address, the admin's must not.
+        await using (var client = await XmppTestClient.ConnectAsync(ejabberd.C2sPort, from: "127.0.0.2"))
+            Assert.Equal("result", (string?)(await client.RegisterAsync("bob", "bob-secret")).Attribute("type"));
+
+        var message = await admin.WaitForAsync(e => e.Name == Ns.Component + "message" && e.Element(Ns.Component + "body") is not null);
+        Assert.Equal(EjabberdServer.PrivacyDomain, (string?)message.Attribute("from"));
+        Assert.Equal("User bob just registered on localhost from 127.0.0.1", message.Element(Ns.Component + "body")!.Value);
+        Assert.Equal(1, await component.MetricAsync("xmppprivacy_watcher_notices_total"));
+        NoticesTests.AssertAddressNowhere(component);
     }
 
     /// <summary>A bare XEP-0114 component: header, handshake (hex SHA-1 of stream id + secret), then inbound stanzas.</summary>

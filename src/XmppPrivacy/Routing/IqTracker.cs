@@ -14,7 +14,8 @@ public sealed class IqTracker
     public async Task<XElement> SendAsync(IOutbound outbound, XElement iq, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var id = iq.Id() ?? throw new ArgumentException("The IQ needs an id.", nameof(iq));
-        var key = Key(outbound.Domain, id, iq.To());
+        // Keyed by the sending domain: the answer may come back on another connection (ejabberd).
+        var key = Key(iq.From()?.Domain ?? outbound.Domain, id, iq.To());
         var answer = new TaskCompletionSource<XElement>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_pending.TryAdd(key, answer)) throw new InvalidOperationException("An IQ with this id is already pending.");
         try
@@ -28,7 +29,7 @@ public sealed class IqTracker
         }
     }
 
-    /// <summary>True when <paramref name="iq"/> (a result or error) answered one of ours.</summary>
+    /// <summary>True when <paramref name="iq"/> (a result or error) addressed to our <paramref name="domain"/> answered one of ours.</summary>
     public bool TryComplete(string domain, XElement iq) =>
         iq.Id() is { } id && _pending.TryRemove(Key(domain, id, iq.From()), out var pending) && pending.TrySetResult(iq);
 

@@ -50,12 +50,14 @@ public sealed partial class Router : IStanzaRouter
 
     public async ValueTask RouteAsync(XElement stanza, IOutbound outbound, CancellationToken cancellationToken)
     {
-        if (!_domains.TryGetValue(outbound.Domain, out var routes)) return;
         if (stanza.From() is not { } from || stanza.To() is not { } to)
         {
             LogDropped(_logger, stanza.Kind(), outbound.Domain);
             return;
         }
+        // Route by the addressed domain, not by the connection it came on: ejabberd registers every host of
+        // a service listener for each of its connections and may deliver a stanza on any of them.
+        if (!_domains.TryGetValue(to.Domain, out var routes) && !_domains.TryGetValue(outbound.Domain, out routes)) return;
         try
         {
             switch (stanza.Kind())
@@ -91,7 +93,7 @@ public sealed partial class Router : IStanzaRouter
         var type = iq.Type();
         if (type is "result" or "error")
         {
-            _tracker.TryComplete(outbound.Domain, iq);
+            _tracker.TryComplete(routes.Domain, iq);
             return;
         }
         if (type is not ("get" or "set"))

@@ -27,15 +27,21 @@ public sealed class ComponentUnderTest : IAsyncDisposable
     public string DatabasePath => Path.Combine(State, "xmpp-privacy.db");
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<ComponentUnderTest> StartAsync(ProsodyServer prosody, IDictionary<string, string?>? overrides = null)
+    public static Task<ComponentUnderTest> StartAsync(ProsodyServer prosody, IDictionary<string, string?>? overrides = null) =>
+        StartAsync(prosody.ComponentPort, prosody.Secret, overrides);
+
+    public static Task<ComponentUnderTest> StartAsync(EjabberdServer ejabberd, IDictionary<string, string?>? overrides = null) =>
+        StartAsync(ejabberd.ComponentPort, ejabberd.Secret, overrides);
+
+    public static async Task<ComponentUnderTest> StartAsync(int componentPort, string secret, IDictionary<string, string?>? overrides = null)
     {
         var state = Repo.TempDirectory("xp-component");
         var httpPort = Repo.FreePort();
         var values = new Dictionary<string, string?>
         {
-            ["Component:Port"] = prosody.ComponentPort.ToString(),
-            ["Component:Secret"] = prosody.Secret,
-            ["Component:ServerDomain"] = ProsodyServer.ServerDomain,
+            ["Component:Port"] = componentPort.ToString(),
+            ["Component:Secret"] = secret,
+            ["Component:ServerDomain"] = "localhost",
             ["Component:ReconnectBaseDelay"] = "200ms",
             ["Component:ReconnectMaxDelay"] = "2s",
             ["Http:Urls"] = $"http://127.0.0.1:{httpPort}",
