@@ -21,6 +21,8 @@ public static class Catalogue
             new NoticesOptions(settings.GetOptional<IReadOnlyList<string>>("Notices:Admins") ?? [], settings.Get<int>("Notices:BurstCount"),
                 settings.Get<TimeSpan>("Notices:BurstWindow"), settings.Get<bool>("Notices:NotifyDeletions"))));
         services.AddHostedService<NoticeDispatcher>();
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<InactiveAccountsCommand>(sp,
+            settings.Get<string>("Component:Domains:Privacy"), settings.GetOptional<IReadOnlyList<string>>("Notices:Admins") ?? []));
         services.AddSingleton<AccountLifecycle>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<BridgeService>(sp,
             settings.Get<string>("Component:Domains:Privacy"), settings.Get<string>("Component:ServerDomain")));
@@ -30,6 +32,7 @@ public static class Catalogue
             sp.GetRequiredService<CoreService>(),
             sp.GetRequiredService<BridgeService>(),
             sp.GetRequiredService<RegistrationNotices>(),
+            sp.GetRequiredService<InactiveAccountsCommand>(),
         ]);
     }
 }

@@ -47,6 +47,8 @@ public sealed class ServiceBuilder(string domain)
     internal readonly Dictionary<XName, StanzaHandler> PresenceRoutes = [];
     internal readonly List<ConnectedHandler> ConnectedHandlers = [];
     internal readonly Dictionary<string, SortedSet<string>> NodeFeatures = new(StringComparer.Ordinal);
+    internal readonly Dictionary<string, List<Identity>> NodeIdentities = new(StringComparer.Ordinal);
+    internal readonly Dictionary<string, Func<Jid, IEnumerable<XElement>>> ItemProviders = new(StringComparer.Ordinal);
 
     /// <summary>The domain being declared for.</summary>
     public string Domain => domain;
@@ -68,6 +70,22 @@ public sealed class ServiceBuilder(string domain)
     {
         if (!NodeFeatures.TryGetValue(node, out var set)) NodeFeatures[node] = set = new SortedSet<string>(StringComparer.Ordinal);
         set.Add(var);
+        return this;
+    }
+
+    /// <summary>An identity answered for disco#info on a node (e.g. an ad-hoc command).</summary>
+    public ServiceBuilder NodeIdentity(string node, string category, string type, string? name = null)
+    {
+        if (!NodeIdentities.TryGetValue(node, out var list)) NodeIdentities[node] = list = [];
+        list.Add(new Identity(category, type, name));
+        NodeFeatures.TryAdd(node, new SortedSet<string>(StringComparer.Ordinal));
+        return this;
+    }
+
+    /// <summary>What disco#items on <paramref name="node"/> lists for the asking JID (items may depend on who asks).</summary>
+    public ServiceBuilder Items(string node, Func<Jid, IEnumerable<XElement>> items)
+    {
+        if (!ItemProviders.TryAdd(node, items)) throw new InvalidOperationException($"Two item providers for node {node} on {domain}.");
         return this;
     }
 

@@ -14,6 +14,8 @@ internal sealed class DomainRoutes
     public Dictionary<XName, StanzaHandler> Presences { get; } = [];
     public List<ConnectedHandler> Connected { get; } = [];
     public Dictionary<string, SortedSet<string>> NodeFeatures { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, List<Identity>> NodeIdentities { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, Func<Jid, IEnumerable<XElement>>> ItemProviders { get; } = new(StringComparer.Ordinal);
 
     public static DomainRoutes Build(string domain, IEnumerable<IComponentService> services)
     {
@@ -34,6 +36,14 @@ internal sealed class DomainRoutes
                 if (!routes.Presences.TryAdd(key, handler))
                     throw new InvalidOperationException($"Two services route presence {key} on {domain}.");
             routes.Connected.AddRange(builder.ConnectedHandlers);
+            foreach (var (node, identities) in builder.NodeIdentities)
+            {
+                if (!routes.NodeIdentities.TryGetValue(node, out var list)) routes.NodeIdentities[node] = list = [];
+                list.AddRange(identities);
+            }
+            foreach (var (node, provider) in builder.ItemProviders)
+                if (!routes.ItemProviders.TryAdd(node, provider))
+                    throw new InvalidOperationException($"Two services list items of node {node} on {domain}.");
             foreach (var (node, features) in builder.NodeFeatures)
             {
                 if (!routes.NodeFeatures.TryGetValue(node, out var set)) routes.NodeFeatures[node] = set = new(StringComparer.Ordinal);
@@ -52,14 +62,28 @@ internal sealed class DomainRoutes
         if (node is not null)
         {
             query.SetAttributeValue("node", node);
+            foreach (var identity in NodeIdentities.GetValueOrDefault(node) ?? [])
+                query.Add(IdentityElement(identity));
             foreach (var var in NodeFeatures[node]) query.Add(new XElement(Ns.DiscoInfo + "feature", new XAttribute("var", var)));
             return query;
         }
-        foreach (var identity in Identities)
-            query.Add(new XElement(Ns.DiscoInfo + "identity",
-                new XAttribute("category", identity.Category), new XAttribute("type", identity.Type),
-                identity.Name is null ? null : new XAttribute("name", identity.Name)));
+        foreach (var identity in Identities) query.Add(IdentityElement(identity));
         foreach (var var in Features) query.Add(new XElement(Ns.DiscoInfo + "feature", new XAttribute("var", var)));
         return query;
     }
+
+    /// <summary>disco#items: the items a service lists on the node for this asker; unknown nodes are item-not-found.</summary>
+    public IqReply DiscoItems(string? node, Jid asker)
+    {
+        var query = new XElement(Ns.DiscoItems + "query", node is null ? null : new XAttribute("node", node));
+        if (node is not null && !ItemProviders.ContainsKey(node) && !NodeFeatures.ContainsKey(node))
+            return StanzaError.ItemNotFound("No such node.");
+        if (ItemProviders.TryGetValue(node ?? "", out var items)) query.Add(items(asker));
+        return IqReply.Ok(query);
+    }
+
+    private static XElement IdentityElement(Identity identity) =>
+        new(Ns.DiscoInfo + "identity",
+            new XAttribute("category", identity.Category), new XAttribute("type", identity.Type),
+            identity.Name is null ? null : new XAttribute("name", identity.Name));
 }

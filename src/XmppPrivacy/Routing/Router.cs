@@ -113,7 +113,7 @@ public sealed partial class Router : IStanzaRouter
         if (payload.Name == Ns.DiscoInfo + "query" && type == "get")
             reply = DiscoInfo(routes, payload, to);
         else if (payload.Name == Ns.DiscoItems + "query" && type == "get")
-            reply = IqReply.Ok(new XElement(Ns.DiscoItems + "query", payload.Attribute("node")));
+            reply = routes.DiscoItems((string?)payload.Attribute("node"), from);
         else if (routes.Iq.TryGetValue((type, payload.Name), out var handler))
             reply = await handler(new IqRequest(iq, payload, from, to, outbound), cancellationToken);
         else
