@@ -93,4 +93,41 @@ public sealed class ProcessTests
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(state, recursive: true);
     }
+
+    [Theory]
+    [InlineData("a@b@c")]
+    [InlineData("example.org")]
+    [InlineData("alice@example.org/phone")]
+    public async Task Forget_account_refuses_anything_but_a_bare_account_JID_and_changes_nothing(string jid)
+    {
+        var state = Repo.TempDirectory("xp-forget");
+        var (code, output) = await Repo.RunAsync("dotnet", [Program, "forget-account", jid],
+            new Dictionary<string, string> { ["XMPPPRIVACY_Storage__Path"] = Path.Combine(state, "db.sqlite") });
+
+        Assert.Equal(2, code);
+        Assert.Contains("bare JID", output);
+        Assert.False(File.Exists(Path.Combine(state, "db.sqlite")));
+        Directory.Delete(state, recursive: true);
+    }
+
+    [Fact]
+    public async Task Forget_account_deletes_the_account_s_data_and_nobody_else_s()
+    {
+        var state = Repo.TempDirectory("xp-forget");
+        var path = Path.Combine(state, "db.sqlite");
+        var database = new XmppPrivacy.Storage.SqliteDatabase(path);
+        await database.MigrateAsync(CancellationToken.None);
+        var store = new XmppPrivacy.Services.Activity.ActivityStore(database);
+        await store.RecordAsync("leaver@localhost", login: true, DateTimeOffset.UtcNow, CancellationToken.None);
+        await store.RecordAsync("stayer@localhost", login: true, DateTimeOffset.UtcNow, CancellationToken.None);
+
+        var (code, output) = await Repo.RunAsync("dotnet", [Program, "forget-account", "leaver@localhost"],
+            new Dictionary<string, string> { ["XMPPPRIVACY_Storage__Path"] = path });
+
+        Assert.True(code == 0, output);
+        Assert.Null(await store.GetAsync("leaver@localhost", CancellationToken.None));
+        Assert.NotNull(await store.GetAsync("stayer@localhost", CancellationToken.None));
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(state, recursive: true);
+    }
 }

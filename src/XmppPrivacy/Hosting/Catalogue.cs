@@ -11,11 +11,14 @@ namespace XmppPrivacy.Hosting;
 /// <summary>The catalogue of features: adding one is a folder under Services/ and a line here.</summary>
 public static class Catalogue
 {
+    /// <summary>Every feature that keeps data about accounts: deletion goes through all of them.</summary>
+    public static IReadOnlyList<IAccountData> AccountData(ActivityStore activity) => [activity];
+
     public static void AddServices(IServiceCollection services, Settings settings)
     {
         services.AddSingleton<CoreService>();
         services.AddSingleton<ActivityStore>();
-        services.AddSingleton<IEnumerable<IAccountData>>(sp => [sp.GetRequiredService<ActivityStore>()]);
+        services.AddSingleton<IEnumerable<IAccountData>>(sp => AccountData(sp.GetRequiredService<ActivityStore>()));
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RegistrationNotices>(sp,
             settings.Get<string>("Component:Domains:Privacy"), settings.Get<string>("Component:ServerDomain"),
             new NoticesOptions(settings.GetOptional<IReadOnlyList<string>>("Notices:Admins") ?? [], settings.Get<int>("Notices:BurstCount"),

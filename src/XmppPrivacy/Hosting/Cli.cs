@@ -15,6 +15,8 @@ public static class Cli
           check-config   print the effective configuration (secrets hidden) and exit
           inactive [--days N]
                          list accounts whose last login or logout is older than N days (default 180)
+          forget-account USER@DOMAIN
+                         delete everything the component keeps about an account (as its deletion would)
           options        print every option as a Markdown table (docs/configuration.md)
           xeps           print the supported XEPs as a Markdown table (docs/xeps.md)
 
@@ -24,6 +26,7 @@ public static class Cli
     public static async Task<int> RunAsync(string[] args)
     {
         string? verb = null;
+        string? argument = null;
         string? config = null;
         var days = 180;
         for (var i = 0; i < args.Length; i++)
@@ -46,6 +49,10 @@ public static class Cli
             else if (verb is null && !args[i].StartsWith('-'))
             {
                 verb = args[i];
+            }
+            else if (verb == "forget-account" && argument is null && !args[i].StartsWith('-'))
+            {
+                argument = args[i];
             }
             else
             {
@@ -83,6 +90,23 @@ public static class Cli
                         Console.WriteLine($"{inactive.Count} account(s) without login or logout since {before:yyyy-MM-dd} ({days} days):");
                         foreach (var record in inactive)
                             Console.WriteLine($"  {record.Account}  last seen {record.LastSeen:yyyy-MM-dd HH:mm} UTC");
+                        return 0;
+                    }
+                case "forget-account":
+                    {
+                        if (argument is null || !Xmpp.Jid.TryParse(argument, out var jid) || jid.Local is null || !jid.IsBare)
+                            return Fail("forget-account needs the account's bare JID, e.g. alice@example.org.");
+                        var settings = Settings.From(Settings.Load(config));
+                        var database = new Storage.SqliteDatabase(settings.Get<string>("Storage:Path"));
+                        await database.MigrateAsync(CancellationToken.None);
+                        var total = 0;
+                        foreach (var owner in Catalogue.AccountData(new Services.Activity.ActivityStore(database)))
+                        {
+                            var deleted = await owner.DeleteAccountAsync(jid.ToString(), CancellationToken.None);
+                            Console.WriteLine($"  {owner.Name}: {deleted} item(s) deleted");
+                            total += deleted;
+                        }
+                        Console.WriteLine($"{jid}: {total} item(s) deleted in all.");
                         return 0;
                     }
                 case "options":
