@@ -162,6 +162,42 @@ public sealed class RouterTests
     }
 
     [Fact]
+    public async Task A_stanza_for_one_domain_arriving_on_another_domains_connection_is_handled_by_the_addressed_domain()
+    {
+        // ejabberd registers every host of a service listener for each of its connections.
+        var router = Build(new CoreService(), new DeclaringService());
+
+        var answer = await RouteAsync(router, Iq("get", "x2", "privacy.localhost", new XElement(Example + "query")).ToString(), "upload.localhost");
+
+        Assert.Equal("result", answer.Type());
+        Assert.Equal("privacy.localhost", answer.FromText());
+        Assert.NotNull(answer.Element(Example + "answer"));
+    }
+
+    [Fact]
+    public async Task Disco_items_on_a_node_list_what_the_service_gives_that_asker_and_unknown_nodes_are_item_not_found()
+    {
+        var router = Build(new CoreService(), new ItemsService());
+
+        var alice = await RouteAsync(router, Iq("get", "i1", "privacy.localhost", new XElement(Ns.DiscoItems + "query", new XAttribute("node", "things"))).ToString());
+        var other = await RouteAsync(router, Stanza.Iq("get", "bob@localhost/pc", "privacy.localhost", "i2", new XElement(Ns.DiscoItems + "query", new XAttribute("node", "things"))).ToString());
+        var unknown = await RouteAsync(router, Iq("get", "i3", "privacy.localhost", new XElement(Ns.DiscoItems + "query", new XAttribute("node", "nothing"))).ToString());
+
+        Assert.Equal(["for alice"], alice.Descendants(Ns.DiscoItems + "item").Select(i => (string?)i.Attribute("name")));
+        Assert.Empty(other.Descendants(Ns.DiscoItems + "item"));
+        Assert.NotNull(unknown.Element(Ns.Component + "error")?.Element(Ns.Stanzas + "item-not-found"));
+    }
+
+    private sealed class ItemsService : IComponentService
+    {
+        public IReadOnlyCollection<string>? Domains => ["privacy.localhost"];
+
+        public void Declare(ServiceBuilder service) => service.Items("things", asker => asker.Local == "alice"
+            ? [new XElement(Ns.DiscoItems + "item", new XAttribute("jid", "privacy.localhost"), new XAttribute("name", "for alice"))]
+            : []);
+    }
+
+    [Fact]
     public void Two_services_routing_the_same_iq_are_refused_when_the_router_is_built()
     {
         var failure = Assert.Throws<InvalidOperationException>(() => Build(new CoreService(), new PingAgainService()));
