@@ -33,33 +33,7 @@ public sealed class ComponentLinkTests
         await prosody.RegisterAsync("alice", "alice-secret");
         await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
 
-        var items = await alice.IqAsync("<iq type='get' to='localhost'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
-        var jids = items.Descendants(Ns.DiscoItems + "item").Select(i => (string?)i.Attribute("jid")).ToList();
-        Assert.Contains(ProsodyServer.PrivacyDomain, jids);
-        Assert.Contains(ProsodyServer.UploadDomain, jids);
-        Assert.Contains(ProsodyServer.RoomsDomain, jids);
-
-        foreach (var domain in new[] { ProsodyServer.PrivacyDomain, ProsodyServer.UploadDomain, ProsodyServer.RoomsDomain })
-        {
-            var info = await alice.IqAsync($"<iq type='get' to='{domain}'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
-            Assert.Equal("result", (string?)info.Attribute("type"));
-            var features = info.Descendants(Ns.DiscoInfo + "feature").Select(f => (string?)f.Attribute("var")).ToList();
-            Assert.Contains("urn:xmpp:ping", features);
-            Assert.Contains("jabber:iq:version", features);
-            Assert.Contains("http://jabber.org/protocol/disco#info", features);
-            Assert.NotEmpty(info.Descendants(Ns.DiscoInfo + "identity"));
-
-            var pong = await alice.IqAsync($"<iq type='get' to='{domain}'><ping xmlns='urn:xmpp:ping'/></iq>");
-            Assert.Equal("result", (string?)pong.Attribute("type"));
-
-            var version = await alice.IqAsync($"<iq type='get' to='{domain}'><query xmlns='jabber:iq:version'/></iq>");
-            Assert.Equal("XmppPrivacy", version.Descendants(Ns.Version + "name").Single().Value);
-            Assert.Empty(version.Descendants(Ns.Version + "os"));
-        }
-
-        var unknown = await alice.IqAsync($"<iq type='get' to='{ProsodyServer.PrivacyDomain}'><query xmlns='urn:example:nothing'/></iq>");
-        Assert.Equal("error", (string?)unknown.Attribute("type"));
-        Assert.NotNull(unknown.Descendants(Ns.Stanzas + "service-unavailable").SingleOrDefault());
+        await ComponentChecks.AssertDomainsAnswerAsync(alice);
         Assert.Empty(component.ErrorLines());
     }
 

@@ -40,33 +40,7 @@ public sealed class EjabberdTests
         await using var alice = await XmppTestClient.LoginAsync(ejabberd.C2sPort, "alice", "alice-secret");
         Assert.Equal("alice@localhost/test", alice.Jid);
 
-        var items = await alice.IqAsync("<iq type='get' to='localhost'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
-        var jids = items.Descendants(Ns.DiscoItems + "item").Select(i => (string?)i.Attribute("jid")).ToList();
-        Assert.Contains(EjabberdServer.PrivacyDomain, jids);
-        Assert.Contains(EjabberdServer.UploadDomain, jids);
-        Assert.Contains(EjabberdServer.RoomsDomain, jids);
-
-        foreach (var domain in new[] { EjabberdServer.PrivacyDomain, EjabberdServer.UploadDomain, EjabberdServer.RoomsDomain })
-        {
-            var info = await alice.IqAsync($"<iq type='get' to='{domain}'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
-            Assert.Equal("result", (string?)info.Attribute("type"));
-            var features = info.Descendants(Ns.DiscoInfo + "feature").Select(f => (string?)f.Attribute("var")).ToList();
-            Assert.Contains("urn:xmpp:ping", features);
-            Assert.Contains("jabber:iq:version", features);
-            Assert.Contains("http://jabber.org/protocol/disco#info", features);
-            Assert.NotEmpty(info.Descendants(Ns.DiscoInfo + "identity"));
-
-            var pong = await alice.IqAsync($"<iq type='get' to='{domain}'><ping xmlns='urn:xmpp:ping'/></iq>");
-            Assert.Equal("result", (string?)pong.Attribute("type"));
-
-            var version = await alice.IqAsync($"<iq type='get' to='{domain}'><query xmlns='jabber:iq:version'/></iq>");
-            Assert.Equal("XmppPrivacy", version.Descendants(Ns.Version + "name").Single().Value);
-            Assert.Empty(version.Descendants(Ns.Version + "os"));
-        }
-
-        var unknown = await alice.IqAsync($"<iq type='get' to='{EjabberdServer.PrivacyDomain}'><query xmlns='urn:example:nothing'/></iq>");
-        Assert.Equal("error", (string?)unknown.Attribute("type"));
-        Assert.NotNull(unknown.Descendants(Ns.Stanzas + "service-unavailable").SingleOrDefault());
+        await ComponentChecks.AssertDomainsAnswerAsync(alice);
         Assert.Empty(component.ErrorLines());
     }
 

@@ -1,0 +1,39 @@
+using XmppPrivacy.Xmpp;
+
+namespace XmppPrivacy.IntegrationTests.Infrastructure;
+
+/// <summary>What a client of either server must see of the component domains.</summary>
+public static class ComponentChecks
+{
+    public static readonly string[] Domains = [ProsodyServer.PrivacyDomain, ProsodyServer.UploadDomain, ProsodyServer.RoomsDomain];
+
+    /// <summary>The server lists every component domain, and each answers disco#info, ping and version; unknown IQs get service-unavailable.</summary>
+    public static async Task AssertDomainsAnswerAsync(XmppTestClient client)
+    {
+        var items = await client.IqAsync("<iq type='get' to='localhost'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
+        var jids = items.Descendants(Ns.DiscoItems + "item").Select(i => (string?)i.Attribute("jid")).ToList();
+        foreach (var domain in Domains) Assert.Contains(domain, jids);
+
+        foreach (var domain in Domains)
+        {
+            var info = await client.IqAsync($"<iq type='get' to='{domain}'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+            Assert.Equal("result", (string?)info.Attribute("type"));
+            var features = info.Descendants(Ns.DiscoInfo + "feature").Select(f => (string?)f.Attribute("var")).ToList();
+            Assert.Contains("urn:xmpp:ping", features);
+            Assert.Contains("jabber:iq:version", features);
+            Assert.Contains("http://jabber.org/protocol/disco#info", features);
+            Assert.NotEmpty(info.Descendants(Ns.DiscoInfo + "identity"));
+
+            var pong = await client.IqAsync($"<iq type='get' to='{domain}'><ping xmlns='urn:xmpp:ping'/></iq>");
+            Assert.Equal("result", (string?)pong.Attribute("type"));
+
+            var version = await client.IqAsync($"<iq type='get' to='{domain}'><query xmlns='jabber:iq:version'/></iq>");
+            Assert.Equal("XmppPrivacy", version.Descendants(Ns.Version + "name").Single().Value);
+            Assert.Empty(version.Descendants(Ns.Version + "os"));
+        }
+
+        var unknown = await client.IqAsync($"<iq type='get' to='{ProsodyServer.PrivacyDomain}'><query xmlns='urn:example:nothing'/></iq>");
+        Assert.Equal("error", (string?)unknown.Attribute("type"));
+        Assert.NotNull(unknown.Descendants(Ns.Stanzas + "service-unavailable").SingleOrDefault());
+    }
+}
