@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using XmppPrivacy.Routing;
 using XmppPrivacy.Services.Bridge;
 using XmppPrivacy.Services.Core;
+using XmppPrivacy.Services.Delegation;
 using XmppPrivacy.Services.Accounts;
 using XmppPrivacy.Services.Activity;
 using XmppPrivacy.Services.Notices;
@@ -17,6 +18,7 @@ public static class Catalogue
     public static void AddServices(IServiceCollection services, Settings settings)
     {
         services.AddSingleton<CoreService>();
+        services.AddSingleton(new DelegationService(settings.Get<string>("Component:Domains:Privacy"), settings.Get<string>("Component:ServerDomain")));
         services.AddSingleton<ActivityStore>();
         services.AddSingleton<IEnumerable<IAccountData>>(sp => AccountData(sp.GetRequiredService<ActivityStore>()));
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RegistrationNotices>(sp,
@@ -34,6 +36,7 @@ public static class Catalogue
         [
             sp.GetRequiredService<CoreService>(),
             sp.GetRequiredService<BridgeService>(),
+            sp.GetRequiredService<DelegationService>(),
             sp.GetRequiredService<RegistrationNotices>(),
             sp.GetRequiredService<InactiveAccountsCommand>(),
         ]);

@@ -43,7 +43,7 @@ public static class ComponentHost
         services.AddSingleton<IDatabase>(new SqliteDatabase(settings.Get<string>("Storage:Path")));
         Catalogue.AddServices(services, settings);
         services.AddSingleton(sp => new Router(settings.Domains, sp.GetRequiredService<IEnumerable<IComponentService>>(),
-            sp.GetRequiredService<IqTracker>(), sp.GetRequiredService<ILogger<Router>>()));
+            sp.GetRequiredService<IqTracker>(), sp.GetRequiredService<ILogger<Router>>(), settings.Get<string>("Component:ServerDomain")));
         services.AddSingleton<IStanzaRouter>(sp => sp.GetRequiredService<Router>());
 
         var session = new ComponentSessionOptions

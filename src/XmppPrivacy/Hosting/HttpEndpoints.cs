@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using XmppPrivacy.Services.Bridge;
+using XmppPrivacy.Services.Delegation;
 using XmppPrivacy.Streams;
 
 namespace XmppPrivacy.Hosting;
@@ -13,7 +14,7 @@ public static class HttpEndpoints
 
     public static void Map(WebApplication app)
     {
-        app.MapGet("/health", (LinkStatus links, BridgeService bridge) =>
+        app.MapGet("/health", (LinkStatus links, BridgeService bridge, DelegationService delegation) =>
         {
             var all = links.All;
             var healthy = all.Count > 0 && all.All(l => l.State == LinkState.Connected);
@@ -33,6 +34,11 @@ public static class HttpEndpoints
                     present = bridge.State.Present,
                     serverStarted = bridge.State.ServerStarted,
                     lastEvent = bridge.State.LastEvent,
+                },
+                delegation = new
+                {
+                    namespaces = delegation.State.Namespaces,
+                    privileges = delegation.State.Privileges,
                 },
             };
             return Results.Json(body, Json, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);

@@ -43,6 +43,7 @@ public sealed class ServiceBuilder(string domain)
     internal readonly List<Identity> IdentityList = [];
     internal readonly SortedSet<string> FeatureSet = new(StringComparer.Ordinal);
     internal readonly Dictionary<(string Type, XName Child), IqHandler> IqRoutes = [];
+    internal readonly Dictionary<(string Type, XName Child), IqHandler> DelegatedRoutes = [];
     internal readonly Dictionary<XName, StanzaHandler> MessageRoutes = [];
     internal readonly Dictionary<XName, StanzaHandler> PresenceRoutes = [];
     internal readonly List<ConnectedHandler> ConnectedHandlers = [];
@@ -95,6 +96,20 @@ public sealed class ServiceBuilder(string domain)
         if (type is not ("get" or "set")) throw new ArgumentException("IQ routes are for get or set.", nameof(type));
         if (!IqRoutes.TryAdd((type, child), handler))
             throw new InvalidOperationException($"Two handlers for iq {type} {child} on {domain}.");
+        return this;
+    }
+
+    /// <summary>
+    /// Routes IQs that the server delegates to us (XEP-0355): IQs a local user sent to their own account,
+    /// unwrapped from the server's <c>&lt;delegation/&gt;</c>; the reply is wrapped back. The request's From is
+    /// the user's full JID and To their bare JID, both as the server stamped them. The nesting disco nodes
+    /// are answered from these declarations.
+    /// </summary>
+    public ServiceBuilder DelegatedIq(string type, XName child, IqHandler handler)
+    {
+        if (type is not ("get" or "set")) throw new ArgumentException("IQ routes are for get or set.", nameof(type));
+        if (!DelegatedRoutes.TryAdd((type, child), handler))
+            throw new InvalidOperationException($"Two handlers for delegated iq {type} {child} on {domain}.");
         return this;
     }
 

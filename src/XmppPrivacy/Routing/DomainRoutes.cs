@@ -10,6 +10,7 @@ internal sealed class DomainRoutes
     public List<Identity> Identities { get; } = [];
     public SortedSet<string> Features { get; } = new(StringComparer.Ordinal);
     public Dictionary<(string Type, XName Child), IqHandler> Iq { get; } = [];
+    public Dictionary<(string Type, XName Child), IqHandler> Delegated { get; } = [];
     public Dictionary<XName, StanzaHandler> Messages { get; } = [];
     public Dictionary<XName, StanzaHandler> Presences { get; } = [];
     public List<ConnectedHandler> Connected { get; } = [];
@@ -29,6 +30,9 @@ internal sealed class DomainRoutes
             foreach (var (key, handler) in builder.IqRoutes)
                 if (!routes.Iq.TryAdd(key, handler))
                     throw new InvalidOperationException($"Two services route iq {key.Type} {key.Child} on {domain}.");
+            foreach (var (key, handler) in builder.DelegatedRoutes)
+                if (!routes.Delegated.TryAdd(key, handler))
+                    throw new InvalidOperationException($"Two services route delegated iq {key.Type} {key.Child} on {domain}.");
             foreach (var (key, handler) in builder.MessageRoutes)
                 if (!routes.Messages.TryAdd(key, handler))
                     throw new InvalidOperationException($"Two services route message {key} on {domain}.");
@@ -50,6 +54,14 @@ internal sealed class DomainRoutes
                 set.UnionWith(features);
             }
         }
+        // XEP-0355 nesting nodes: the server asks which features of a delegated namespace we handle.
+        foreach (var ns in routes.Delegated.Keys.Select(k => k.Child.NamespaceName).Distinct(StringComparer.Ordinal))
+            foreach (var prefix in new[] { Ns.Delegation2.NamespaceName, Ns.Delegation1.NamespaceName })
+                foreach (var node in new[] { $"{prefix}::{ns}", $"{prefix}:bare:{ns}" })
+                {
+                    if (!routes.NodeFeatures.TryGetValue(node, out var set)) routes.NodeFeatures[node] = set = new(StringComparer.Ordinal);
+                    set.Add(ns);
+                }
         // Disco is the router's own: it is derived from the declarations above.
         routes.Features.Add(Ns.DiscoInfo.NamespaceName);
         routes.Features.Add(Ns.DiscoItems.NamespaceName);

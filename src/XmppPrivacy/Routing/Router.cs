@@ -16,9 +16,14 @@ public sealed partial class Router : IStanzaRouter
     private readonly IqTracker _tracker;
     private readonly ILogger<Router> _logger;
 
-    public Router(IEnumerable<string> domains, IEnumerable<IComponentService> services, IqTracker tracker, ILogger<Router> logger)
+    private readonly string? _serverDomain;
+
+    /// <param name="serverDomain">The XMPP server's domain: the only sender whose delegated IQs are accepted.</param>
+    public Router(IEnumerable<string> domains, IEnumerable<IComponentService> services, IqTracker tracker, ILogger<Router> logger,
+        string? serverDomain = null)
     {
         _tracker = tracker;
+        _serverDomain = serverDomain;
         var list = services.ToList();
         _domains = domains.ToDictionary(d => d, d => DomainRoutes.Build(d, list), StringComparer.OrdinalIgnoreCase);
         _logger = logger;
@@ -110,7 +115,9 @@ public sealed partial class Router : IStanzaRouter
         }
         var payload = children[0];
         IqReply reply;
-        if (payload.Name == Ns.DiscoInfo + "query" && type == "get")
+        if (type == "set" && payload.Name.LocalName == "delegation" && (payload.Name.Namespace == Ns.Delegation2 || payload.Name.Namespace == Ns.Delegation1))
+            reply = await DelegatedAsync(routes, payload, from, outbound, cancellationToken);
+        else if (payload.Name == Ns.DiscoInfo + "query" && type == "get")
             reply = DiscoInfo(routes, payload, to);
         else if (payload.Name == Ns.DiscoItems + "query" && type == "get")
             reply = routes.DiscoItems((string?)payload.Attribute("node"), from);

@@ -16,6 +16,13 @@ public static class Ns
     public static readonly XNamespace Ping = "urn:xmpp:ping";
     public static readonly XNamespace Version = "jabber:iq:version";
     public static readonly XNamespace Bridge = "urn:xmppprivacy:bridge:0";
+    public static readonly XNamespace Forward = "urn:xmpp:forward:0";
+    /// <summary>XEP-0355 namespace delegation: version 2 (Prosody's mod_delegation) and 1 (ejabberd 23.01).</summary>
+    public static readonly XNamespace Delegation2 = "urn:xmpp:delegation:2";
+    public static readonly XNamespace Delegation1 = "urn:xmpp:delegation:1";
+    /// <summary>XEP-0356 privileged entity, versions 2 (Prosody) and 1 (ejabberd).</summary>
+    public static readonly XNamespace Privilege2 = "urn:xmpp:privilege:2";
+    public static readonly XNamespace Privilege1 = "urn:xmpp:privilege:1";
     public static readonly XNamespace Xml = XNamespace.Xml;
 
     /// <summary>True for the three stanza namespaces a peer may put a top-level stanza in.</summary>

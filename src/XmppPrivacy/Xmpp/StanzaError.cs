@@ -14,9 +14,10 @@ public sealed record StanzaError(string Type, string Condition, string? Text = n
     public static StanzaError ResourceConstraint(string text) => new("wait", "resource-constraint", text);
     public static StanzaError InternalServerError() => new("cancel", "internal-server-error", "The service could not handle this request.");
 
-    public XElement ToElement()
+    /// <summary>The <c>&lt;error/&gt;</c> element, in the stanza namespace <paramref name="stanzaNamespace"/> (default: ours).</summary>
+    public XElement ToElement(XNamespace? stanzaNamespace = null)
     {
-        var error = new XElement(Ns.Component + "error", new XAttribute("type", Type),
+        var error = new XElement((stanzaNamespace ?? Ns.Component) + "error", new XAttribute("type", Type),
             new XElement(Ns.Stanzas + Condition));
         if (Text is not null)
             error.Add(new XElement(Ns.Stanzas + "text", new XAttribute(XNamespace.Xml + "lang", "en"), Text));

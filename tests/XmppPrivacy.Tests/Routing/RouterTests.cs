@@ -188,6 +188,74 @@ public sealed class RouterTests
         Assert.NotNull(unknown.Element(Ns.Component + "error")?.Element(Ns.Stanzas + "item-not-found"));
     }
 
+    private static readonly XNamespace Mam = "urn:xmpp:mam:2";
+
+    private static Router BuildDelegating() =>
+        new(["privacy.localhost"], [new CoreService(), new DelegatedService()], new IqTracker(), new TestLog().For<Router>(), "localhost");
+
+    private static string Delegated(string innerFrom, string? innerTo, string payload, string outerFrom = "localhost") =>
+        $"<iq xmlns='jabber:component:accept' type='set' id='outer1' from='{outerFrom}' to='privacy.localhost'>" +
+        "<delegation xmlns='urn:xmpp:delegation:2'><forwarded xmlns='urn:xmpp:forward:0'>" +
+        $"<iq xmlns='jabber:client' type='get' id='inner1' from='{innerFrom}'{(innerTo is null ? "" : $" to='{innerTo}'")}>{payload}</iq>" +
+        "</forwarded></delegation></iq>";
+
+    private static XElement Inner(XElement outer)
+    {
+        Assert.Equal("result", outer.Type());
+        Assert.Equal("outer1", outer.Id());
+        return outer.Element(Ns.Delegation2 + "delegation")!.Element(Ns.Forward + "forwarded")!.Element(Ns.Client + "iq")!;
+    }
+
+    [Fact]
+    public async Task A_delegated_iq_reaches_its_handler_as_the_user_and_the_answer_is_wrapped_from_their_bare_jid()
+    {
+        var inner = Inner(await RouteAsync(BuildDelegating(), Delegated("alice@localhost/phone", null, "<metadata xmlns='urn:xmpp:mam:2'/>")));
+
+        Assert.Equal("result", (string?)inner.Attribute("type"));
+        Assert.Equal("inner1", (string?)inner.Attribute("id"));
+        Assert.Equal("alice@localhost/phone", (string?)inner.Attribute("to"));
+        Assert.Equal("alice@localhost", (string?)inner.Attribute("from"));
+        Assert.Equal("alice@localhost/phone|alice@localhost", inner.Element(Mam + "metadata")!.Value);
+    }
+
+    [Theory]
+    [InlineData("alice@localhost/phone", "bob@localhost", "forbidden")]
+    [InlineData("mallory@elsewhere.example/pc", null, "forbidden")]
+    [InlineData("alice@localhost/phone", null, "service-unavailable", "<unknown xmlns='urn:example:x'/>")]
+    public async Task Errors_of_delegated_iqs_go_back_as_an_outer_result_wrapping_an_inner_error(string from, string? to, string condition, string payload = "<metadata xmlns='urn:xmpp:mam:2'/>")
+    {
+        var inner = Inner(await RouteAsync(BuildDelegating(), Delegated(from, to, payload)));
+
+        Assert.Equal("error", (string?)inner.Attribute("type"));
+        Assert.NotNull(inner.Element(Ns.Client + "error")?.Element(Ns.Stanzas + condition));
+    }
+
+    [Fact]
+    public async Task A_delegation_from_anyone_but_the_server_is_refused()
+    {
+        var answer = await RouteAsync(BuildDelegating(), Delegated("alice@localhost/phone", null, "<metadata xmlns='urn:xmpp:mam:2'/>", outerFrom: "alice@localhost/phone"));
+
+        Assert.Equal("error", answer.Type());
+        Assert.NotNull(answer.Element(Ns.Component + "error")?.Element(Ns.Stanzas + "forbidden"));
+    }
+
+    [Fact]
+    public async Task The_nesting_nodes_of_a_delegated_namespace_are_answered_from_the_declarations()
+    {
+        var answer = await RouteAsync(BuildDelegating(), Stanza.Iq("get", "localhost", "privacy.localhost", "n1",
+            new XElement(Ns.DiscoInfo + "query", new XAttribute("node", "urn:xmpp:delegation:2:bare:urn:xmpp:mam:2"))).ToString());
+
+        Assert.Equal(["urn:xmpp:mam:2"], answer.Descendants(Ns.DiscoInfo + "feature").Select(f => (string?)f.Attribute("var")));
+    }
+
+    private sealed class DelegatedService : IComponentService
+    {
+        public IReadOnlyCollection<string>? Domains => null;
+
+        public void Declare(ServiceBuilder service) => service.DelegatedIq("get", Mam + "metadata", (request, _) =>
+            ValueTask.FromResult(IqReply.Ok(new XElement(Mam + "metadata", $"{request.From}|{request.To}"))));
+    }
+
     private sealed class ItemsService : IComponentService
     {
         public IReadOnlyCollection<string>? Domains => ["privacy.localhost"];

@@ -1,0 +1,55 @@
+using System.Collections.Immutable;
+using XmppPrivacy.Routing;
+using XmppPrivacy.Xmpp;
+
+namespace XmppPrivacy.Services.Delegation;
+
+/// <summary>What the server said it delegates to us (XEP-0355) and lets us do (XEP-0356).</summary>
+public sealed record DelegationState(ImmutableSortedSet<string> Namespaces, ImmutableSortedSet<string> Privileges);
+
+/// <summary>
+/// Records the server's delegation and privilege advertisements (Prosody sends version 2 once per
+/// connection, ejabberd version 1) for /health. The delegated IQs themselves are routed by the
+/// <see cref="Router"/> to the services that declared them.
+/// </summary>
+[Xep(355, "0.4.2", "namespace delegation, versions 1 and 2"), Xep(356, "0.4.1", "privileged entity advertisements")]
+public sealed class DelegationService(string privacyDomain, string serverDomain) : IComponentService
+{
+    private volatile DelegationState _state = new([], []);
+
+    public DelegationState State => _state;
+
+    public IReadOnlyCollection<string>? Domains => [privacyDomain];
+
+    public void Declare(ServiceBuilder service) => service
+        .Message(Ns.Delegation2 + "delegation", OnDelegationAsync)
+        .Message(Ns.Delegation1 + "delegation", OnDelegationAsync)
+        .Message(Ns.Privilege2 + "privilege", OnPrivilegeAsync)
+        .Message(Ns.Privilege1 + "privilege", OnPrivilegeAsync);
+
+    private ValueTask OnDelegationAsync(StanzaRequest request, CancellationToken cancellationToken)
+    {
+        if (FromServer(request))
+        {
+            var delegated = request.Payload!.Elements(request.Payload.Name.Namespace + "delegated")
+                .Select(d => (string?)d.Attribute("namespace")).OfType<string>();
+            _state = _state with { Namespaces = _state.Namespaces.Union(delegated) };
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    private ValueTask OnPrivilegeAsync(StanzaRequest request, CancellationToken cancellationToken)
+    {
+        // Prosody also sends an empty <privilege/> to users on initial presence; only the server's counts.
+        if (FromServer(request) && request.Payload!.Elements(request.Payload.Name.Namespace + "perm").Any())
+        {
+            var perms = request.Payload.Elements(request.Payload.Name.Namespace + "perm")
+                .Select(p => $"{(string?)p.Attribute("access")}:{(string?)p.Attribute("type")}");
+            _state = _state with { Privileges = [.. perms] };
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    private bool FromServer(StanzaRequest request) =>
+        request.From.IsDomain && string.Equals(request.From.Domain, serverDomain, StringComparison.OrdinalIgnoreCase);
+}
