@@ -80,7 +80,7 @@ pump = function ()
 	end);
 end
 
-local function send_event(name, attr)
+local function send_event(name, attr, child)
 	attr.xmlns = xmlns_bridge;
 	if queued() >= queue_size then
 		queue[head], head = nil, head + 1;
@@ -90,7 +90,11 @@ local function send_event(name, attr)
 		end
 	end
 	tail = tail + 1;
-	queue[tail] = st.iq({ type = "set", from = module.host, to = component_jid, id = id.medium() }):tag(name, attr):up();
+	local event = st.iq({ type = "set", from = module.host, to = component_jid, id = id.medium() }):tag(name, attr);
+	if child then
+		event:add_child(child);
+	end
+	queue[tail] = event:reset();
 	module:log("debug", "Queued <%s/> for %s (%d waiting)", name, component_jid, queued());
 	pump();
 end
@@ -171,3 +175,91 @@ end
 
 module:hook("user-registered", account_handler("registered"));
 module:hook_global("user-deleted", account_handler("deleted"));
+
+-- Archive copies (XEP-0313 archive kept by the component). The component tells us which users have
+-- archiving on (<archiving/>); for them only, each archivable one-to-one message is copied to the
+-- component, and incoming ones are stamped with the XEP-0359 stanza-id the archive will use.
+-- Whether a copy is kept (preferences, JID lists) is the component's decision.
+local xmlns_sid = "urn:xmpp:sid:0";
+local xmlns_hints = "urn:xmpp:hints";
+local jid_split, jid_bare = require "util.jid".split, require "util.jid".bare;
+local archiving = {};
+
+module:hook("iq-set/host/"..xmlns_bridge..":archiving", function (event)
+	local origin, stanza = event.origin, event.stanza;
+	if stanza.attr.from ~= component_jid then
+		origin.send(st.error_reply(stanza, "cancel", "forbidden"));
+		return true;
+	end
+	local list = stanza.tags[1];
+	if list.attr.replace == "true" then
+		archiving = {};
+	end
+	for user in list:childtags("user") do
+		local name = user.attr.name;
+		if name then
+			archiving[name] = user.attr.archive == "true" or nil;
+		end
+	end
+	origin.send(st.reply(stanza));
+	return true;
+end);
+
+local function archivable(stanza)
+	local message_type = stanza.attr.type or "normal";
+	if message_type ~= "chat" and message_type ~= "normal" then
+		return false;
+	end
+	if not stanza:get_child("body") then
+		return false;
+	end
+	return not (stanza:get_child("no-store", xmlns_hints) or stanza:get_child("no-permanent-store", xmlns_hints));
+end
+
+-- A stanza-id claiming this user's archive can only be ours: remove any the sender put there.
+local function strip_stanza_ids(stanza, by)
+	stanza:maptags(function (tag)
+		if tag.name == "stanza-id" and tag.attr.xmlns == xmlns_sid and tag.attr.by == by then
+			return nil;
+		end
+		return tag;
+	end);
+end
+
+local function copy(owner, direction, with, stanza, stanza_id)
+	local message = st.clone(stanza);
+	message.attr.xmlns = "jabber:client";
+	send_event("message-copy", {
+		owner = owner; direction = direction; with = with; id = stanza_id; at = unix_ms(time_now());
+	}, message);
+end
+
+local function outgoing(event)
+	local origin, stanza = event.origin, event.stanza;
+	if origin.type ~= "c2s" or origin.host ~= module.host or not origin.username then
+		return;
+	end
+	if archiving[origin.username] and archivable(stanza) and stanza.attr.to then
+		copy(origin.username, "out", jid_bare(stanza.attr.to), stanza, id.long());
+	end
+end
+
+local function incoming(event)
+	local stanza = event.stanza;
+	local username, host = jid_split(stanza.attr.to);
+	if host ~= module.host or not username then
+		return;
+	end
+	local owner_jid = username.."@"..host;
+	strip_stanza_ids(stanza, owner_jid);
+	if archiving[username] and archivable(stanza) and stanza.attr.from then
+		local stanza_id = id.long();
+		stanza:tag("stanza-id", { xmlns = xmlns_sid; id = stanza_id; by = owner_jid }):up();
+		copy(username, "in", jid_bare(stanza.attr.from), stanza, stanza_id);
+	end
+end
+
+module:hook("pre-message/bare", outgoing, 1);
+module:hook("pre-message/full", outgoing, 1);
+module:hook("message/bare", incoming, 1);
+module:hook("message/full", incoming, 1);
