@@ -183,7 +183,15 @@ module:hook_global("user-deleted", account_handler("deleted"));
 local xmlns_sid = "urn:xmpp:sid:0";
 local xmlns_hints = "urn:xmpp:hints";
 local jid_split, jid_bare = require "util.jid".split, require "util.jid".bare;
-local archiving = {};
+local archiving, archiving_default = {}, false;
+
+local function archives(username)
+	local setting = archiving[username];
+	if setting == nil then
+		return archiving_default;
+	end
+	return setting;
+end
 
 module:hook("iq-set/host/"..xmlns_bridge..":archiving", function (event)
 	local origin, stanza = event.origin, event.stanza;
@@ -193,12 +201,12 @@ module:hook("iq-set/host/"..xmlns_bridge..":archiving", function (event)
 	end
 	local list = stanza.tags[1];
 	if list.attr.replace == "true" then
-		archiving = {};
+		archiving, archiving_default = {}, list.attr.default == "true";
 	end
 	for user in list:childtags("user") do
 		local name = user.attr.name;
 		if name then
-			archiving[name] = user.attr.archive == "true" or nil;
+			archiving[name] = user.attr.archive == "true";
 		end
 	end
 	origin.send(st.reply(stanza));
@@ -239,7 +247,7 @@ local function outgoing(event)
 	if origin.type ~= "c2s" or origin.host ~= module.host or not origin.username then
 		return;
 	end
-	if archiving[origin.username] and archivable(stanza) and stanza.attr.to then
+	if archives(origin.username) and archivable(stanza) and stanza.attr.to then
 		copy(origin.username, "out", jid_bare(stanza.attr.to), stanza, id.long());
 	end
 end
@@ -252,7 +260,7 @@ local function incoming(event)
 	end
 	local owner_jid = username.."@"..host;
 	strip_stanza_ids(stanza, owner_jid);
-	if archiving[username] and archivable(stanza) and stanza.attr.from then
+	if archives(username) and archivable(stanza) and stanza.attr.from then
 		local stanza_id = id.long();
 		stanza:tag("stanza-id", { xmlns = xmlns_sid; id = stanza_id; by = owner_jid }):up();
 		copy(username, "in", jid_bare(stanza.attr.from), stanza, stanza_id);

@@ -3,6 +3,7 @@ using XmppPrivacy.Routing;
 using XmppPrivacy.Services.Bridge;
 using XmppPrivacy.Services.Core;
 using XmppPrivacy.Services.Delegation;
+using XmppPrivacy.Services.Archive;
 using XmppPrivacy.Services.Accounts;
 using XmppPrivacy.Services.Activity;
 using XmppPrivacy.Services.Notices;
@@ -13,14 +14,29 @@ namespace XmppPrivacy.Hosting;
 public static class Catalogue
 {
     /// <summary>Every feature that keeps data about accounts: deletion goes through all of them.</summary>
-    public static IReadOnlyList<IAccountData> AccountData(ActivityStore activity) => [activity];
+    public static IReadOnlyList<IAccountData> AccountData(ActivityStore activity, ArchiveStore archive) => [activity, archive];
+
+    public static ArchiveOptions ArchiveSettings(Settings settings)
+    {
+        Services.Archive.ArchiveOptions.TryParsePolicy(settings.Get<string>("Archive:DefaultPolicy"), out var policy);
+        return new ArchiveOptions
+        {
+            DefaultPolicy = policy,
+            ExpiresAfter = settings.Get<TimeSpan>("Archive:ExpiresAfter"),
+            MaxPageSize = settings.Get<int>("Archive:MaxPageSize"),
+        };
+    }
 
     public static void AddServices(IServiceCollection services, Settings settings)
     {
         services.AddSingleton<CoreService>();
         services.AddSingleton(new DelegationService(settings.Get<string>("Component:Domains:Privacy"), settings.Get<string>("Component:ServerDomain")));
         services.AddSingleton<ActivityStore>();
-        services.AddSingleton<IEnumerable<IAccountData>>(sp => AccountData(sp.GetRequiredService<ActivityStore>()));
+        services.AddSingleton(sp => new ArchiveStore(sp.GetRequiredService<Storage.IDatabase>(), ArchiveSettings(settings)));
+        services.AddSingleton<Sweeps.ISweep, ArchiveSweep>();
+        services.AddSingleton<IEnumerable<IAccountData>>(sp => AccountData(sp.GetRequiredService<ActivityStore>(), sp.GetRequiredService<ArchiveStore>()));
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<ArchiveService>(sp,
+            settings.Get<string>("Component:Domains:Privacy"), settings.Get<string>("Component:ServerDomain")));
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RegistrationNotices>(sp,
             settings.Get<string>("Component:Domains:Privacy"), settings.Get<string>("Component:ServerDomain"),
             new NoticesOptions(settings.GetOptional<IReadOnlyList<string>>("Notices:Admins") ?? [], settings.Get<int>("Notices:BurstCount"),
@@ -37,6 +53,7 @@ public static class Catalogue
             sp.GetRequiredService<CoreService>(),
             sp.GetRequiredService<BridgeService>(),
             sp.GetRequiredService<DelegationService>(),
+            sp.GetRequiredService<ArchiveService>(),
             sp.GetRequiredService<RegistrationNotices>(),
             sp.GetRequiredService<InactiveAccountsCommand>(),
         ]);

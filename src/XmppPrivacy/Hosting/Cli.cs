@@ -100,7 +100,8 @@ public static class Cli
                         var database = new Storage.SqliteDatabase(settings.Get<string>("Storage:Path"));
                         await database.MigrateAsync(CancellationToken.None);
                         var total = 0;
-                        foreach (var owner in Catalogue.AccountData(new Services.Activity.ActivityStore(database)))
+                        foreach (var owner in Catalogue.AccountData(new Services.Activity.ActivityStore(database),
+                                     new Services.Archive.ArchiveStore(database, Catalogue.ArchiveSettings(settings))))
                         {
                             var deleted = await owner.DeleteAccountAsync(jid.ToString(), CancellationToken.None);
                             Console.WriteLine($"  {owner.Name}: {deleted} item(s) deleted");

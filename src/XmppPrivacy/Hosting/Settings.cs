@@ -14,7 +14,7 @@ public sealed class ConfigurationException(string message) : Exception(message);
 /// </summary>
 public sealed class Settings
 {
-    private static readonly string[] Sections = ["Component", "Http", "Storage", "Sweeps", "Notices", "Log"];
+    private static readonly string[] Sections = ["Component", "Http", "Storage", "Sweeps", "Archive", "Notices", "Log"];
     private readonly Dictionary<string, object?> _values = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _sources = new(StringComparer.OrdinalIgnoreCase);
 

@@ -4,6 +4,7 @@ using XmppPrivacy.Hosting;
 using XmppPrivacy.Routing;
 using XmppPrivacy.Services.Accounts;
 using XmppPrivacy.Services.Activity;
+using XmppPrivacy.Services.Archive;
 using XmppPrivacy.Streams;
 using XmppPrivacy.Xmpp;
 
@@ -20,7 +21,7 @@ public sealed record BridgeState(bool Present, string? ProsodyVersion, DateTimeO
 /// </summary>
 public sealed partial class BridgeService(
     string privacyDomain, string serverDomain, IqTracker iqs, AccountLifecycle accounts, ActivityStore activity,
-    IEnumerable<IAccountData> owners, Metrics metrics, TimeProvider time, ILogger<BridgeService> logger)
+    ArchiveStore archive, IEnumerable<IAccountData> owners, Metrics metrics, TimeProvider time, ILogger<BridgeService> logger)
     : IComponentService
 {
     /// <summary>The bridge protocol version this component speaks (docs/bridge-protocol.md).</summary>
@@ -37,7 +38,8 @@ public sealed partial class BridgeService(
     public void Declare(ServiceBuilder service) => service
         .OnConnected(HelloAsync)
         .Iq("set", Ns.Bridge + "session", OnSessionAsync)
-        .Iq("set", Ns.Bridge + "account", OnAccountAsync);
+        .Iq("set", Ns.Bridge + "account", OnAccountAsync)
+        .Iq("set", Ns.Bridge + "message-copy", OnMessageCopyAsync);
 
     private async ValueTask HelloAsync(IOutbound outbound, CancellationToken cancellationToken)
     {
@@ -63,6 +65,7 @@ public sealed partial class BridgeService(
         };
         metrics.Increment("xmppprivacy_bridge_hello_total");
         LogBridgePresent(logger, serverDomain);
+        await SyncArchivingAsync(outbound, cancellationToken);
         await ReconcileAsync(cancellationToken);
     }
 
@@ -117,16 +120,16 @@ public sealed partial class BridgeService(
     }
 
     /// <summary>The bare JID of the event's user on the server domain, or null when the name is not a valid localpart.</summary>
-    private string? Account(XElement payload) =>
-        (string?)payload.Attribute("user") is { Length: > 0 } user && Jid.TryParse(user + "@" + serverDomain, out var jid) && jid.IsBare
+    private string? Account(XElement payload, string attribute = "user") =>
+        (string?)payload.Attribute(attribute) is { Length: > 0 } user && Jid.TryParse(user + "@" + serverDomain, out var jid) && jid.IsBare
             ? jid.ToString() : null;
 
     private DateTimeOffset At(XElement payload) => ParseMillis((string?)payload.Attribute("at")) ?? time.GetUtcNow();
 
     /// <summary>Sends a bridge query to the server domain; null when it was not answered in time or the link went away.</summary>
-    private async Task<XElement?> QueryAsync(IOutbound outbound, XElement payload, CancellationToken cancellationToken)
+    private async Task<XElement?> QueryAsync(IOutbound outbound, XElement payload, CancellationToken cancellationToken, string type = "get")
     {
-        var query = Stanza.Iq("get", privacyDomain, serverDomain, "bridge-" + Guid.NewGuid().ToString("N")[..12], payload);
+        var query = Stanza.Iq(type, privacyDomain, serverDomain, "bridge-" + Guid.NewGuid().ToString("N")[..12], payload);
         try
         {
             var answer = await iqs.SendAsync(outbound, query, QueryTimeout, cancellationToken);

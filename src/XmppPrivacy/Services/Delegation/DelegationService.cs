@@ -1,11 +1,16 @@
 using System.Collections.Immutable;
+using System.Xml.Linq;
 using XmppPrivacy.Routing;
 using XmppPrivacy.Xmpp;
 
 namespace XmppPrivacy.Services.Delegation;
 
 /// <summary>What the server said it delegates to us (XEP-0355) and lets us do (XEP-0356).</summary>
-public sealed record DelegationState(ImmutableSortedSet<string> Namespaces, ImmutableSortedSet<string> Privileges);
+public sealed record DelegationState(ImmutableSortedSet<string> Namespaces, ImmutableSortedSet<string> Privileges)
+{
+    /// <summary>The XEP-0356 namespace the server advertised (2 on Prosody, 1 on ejabberd); 2 until told.</summary>
+    public XNamespace PrivilegeNamespace { get; init; } = Ns.Privilege2;
+}
 
 /// <summary>
 /// Records the server's delegation and privilege advertisements (Prosody sends version 2 once per
@@ -45,7 +50,7 @@ public sealed class DelegationService(string privacyDomain, string serverDomain)
         {
             var perms = request.Payload.Elements(request.Payload.Name.Namespace + "perm")
                 .Select(p => $"{(string?)p.Attribute("access")}:{(string?)p.Attribute("type")}");
-            _state = _state with { Privileges = [.. perms] };
+            _state = _state with { Privileges = [.. perms], PrivilegeNamespace = request.Payload.Name.Namespace };
         }
         return ValueTask.CompletedTask;
     }

@@ -1,0 +1,41 @@
+using System.Xml.Linq;
+
+namespace XmppPrivacy.Services.Archive;
+
+/// <summary>The elements of an archive answer (XEP-0313 §4.2): results, fin with RSM, and the query form.</summary>
+public static class ArchiveReplies
+{
+    /// <summary><c>&lt;result queryid id&gt;&lt;forwarded&gt;&lt;delay stamp/&gt;&lt;message/&gt;&lt;/forwarded&gt;&lt;/result&gt;</c>.</summary>
+    public static XElement Result(string? queryId, ArchivedMessage message) =>
+        new(ArchiveNs.Mam + "result",
+            queryId is null ? null : new XAttribute("queryid", queryId),
+            new XAttribute("id", message.Id),
+            new XElement(ArchiveNs.Forward + "forwarded",
+                new XElement(ArchiveNs.Delay + "delay", new XAttribute("stamp", XmppDateTime.Format(message.Timestamp))),
+                message.ToElement()));
+
+    /// <summary><c>&lt;fin complete='true'?&gt;&lt;set&gt;&lt;first/&gt;&lt;last/&gt;&lt;count/&gt;&lt;/set&gt;&lt;/fin&gt;</c>.</summary>
+    public static XElement Fin(ArchivePage page) =>
+        new(ArchiveNs.Mam + "fin",
+            page.Complete ? new XAttribute("complete", "true") : null,
+            new XElement(ArchiveNs.Rsm + "set",
+                page.First is null ? null : new XElement(ArchiveNs.Rsm + "first", page.First),
+                page.Last is null ? null : new XElement(ArchiveNs.Rsm + "last", page.Last),
+                new XElement(ArchiveNs.Rsm + "count", page.Count)));
+
+    /// <summary>The answer to a query-fields request (an IQ get of an empty query): every supported field.</summary>
+    public static XElement Form() =>
+        new(ArchiveNs.Mam + "query",
+            new XElement(ArchiveNs.DataForms + "x", new XAttribute("type", "form"),
+                Field("FORM_TYPE", "hidden", ArchiveNs.Mam.NamespaceName),
+                Field("with", "jid-single"),
+                Field("start", "text-single"),
+                Field("end", "text-single"),
+                Field("before-id", "text-single"),
+                Field("after-id", "text-single"),
+                Field("ids", "text-multi")));
+
+    private static XElement Field(string name, string type, string? value = null) =>
+        new(ArchiveNs.DataForms + "field", new XAttribute("var", name), new XAttribute("type", type),
+            value is null ? null : new XElement(ArchiveNs.DataForms + "value", value));
+}

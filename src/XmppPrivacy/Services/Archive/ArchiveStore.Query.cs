@@ -1,0 +1,142 @@
+using System.Data.Common;
+using System.Text;
+using XmppPrivacy.Storage;
+using XmppPrivacy.Xmpp;
+
+namespace XmppPrivacy.Services.Archive;
+
+public sealed partial class ArchiveStore
+{
+    /// <summary>
+    /// One page of <paramref name="owner"/>'s live archive: the query's filters select the messages, RSM
+    /// after/before choose the page. Only rows of <paramref name="owner"/> are ever read; an after/before
+    /// id that is unknown, expired or another owner's is <c>item-not-found</c>.
+    /// </summary>
+    public async Task<ArchiveOutcome<ArchivePage>> QueryAsync(Jid owner, ArchiveQuery query, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var max = Math.Clamp(query.Max, 0, options.MaxPageSize);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var cutoff = Cutoff(now);
+        var filter = new Filter(Key(owner), cutoff, Math.Max(cutoff, query.Start?.ToUnixTimeMilliseconds() ?? long.MinValue),
+            query.End?.ToUnixTimeMilliseconds(), query.With is { } with ? Key(with) : null, query.Ids);
+        var anchors = new Dictionary<string, Position>(StringComparer.Ordinal);
+        foreach (var (id, name) in new[] { (query.AfterId, "after-id"), (query.BeforeId, "before-id"), (query.After, "after"),
+                     (query.Before is { Length: > 0 } b ? b : null, "before") })
+        {
+            if (id is null || anchors.ContainsKey(id)) continue;
+            if (await AnchorAsync(connection, filter, id, cancellationToken) is not { } anchor)
+                return StanzaError.ItemNotFound($"The message named by '{name}' is not in your archive.");
+            anchors[id] = anchor;
+        }
+        filter = Bound(filter, query.AfterId, query.BeforeId, anchors);
+        var count = await CountAsync(connection, filter, cancellationToken);
+        var page = Bound(filter, query.After, query.Before, anchors);
+        var rows = await ReadPageAsync(connection, page, max + 1, query.Backward, cancellationToken);
+        var complete = rows.Count <= max;
+        if (!complete) rows.RemoveAt(rows.Count - 1);
+        if (query.Backward != query.FlipPage) rows.Reverse();
+        return new ArchivePage(rows, rows.FirstOrDefault()?.Id, rows.LastOrDefault()?.Id, complete, count);
+    }
+
+    private readonly record struct Position(long Ts, long Seq);
+
+    private sealed record Filter(string Owner, long Cutoff, long Lower, long? Upper, string? With, IReadOnlyList<string>? Ids)
+    {
+        public Position? After { get; init; }
+        public Position? Before { get; init; }
+    }
+
+    private static Filter Bound(Filter filter, string? after, string? before, Dictionary<string, Position> anchors)
+    {
+        if (after is not null) filter = filter with { After = Later(filter.After, anchors[after]) };
+        if (before is { Length: > 0 }) filter = filter with { Before = Earlier(filter.Before, anchors[before]) };
+        return filter;
+    }
+
+    private static Position Later(Position? current, Position anchor) =>
+        current is { } c && (c.Ts, c.Seq).CompareTo((anchor.Ts, anchor.Seq)) > 0 ? c : anchor;
+
+    private static Position Earlier(Position? current, Position anchor) =>
+        current is { } c && (c.Ts, c.Seq).CompareTo((anchor.Ts, anchor.Seq)) < 0 ? c : anchor;
+
+    private static async Task<Position?> AnchorAsync(DbConnection connection, Filter filter, string id, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT ts_ms, seq FROM archive_messages WHERE owner = @owner AND archive_id = @id AND ts_ms >= @cutoff;
+            """;
+        Db.Add(command, "@owner", filter.Owner);
+        Db.Add(command, "@id", id);
+        Db.Add(command, "@cutoff", filter.Cutoff);
+        await using var rows = await command.ExecuteReaderAsync(cancellationToken);
+        return await rows.ReadAsync(cancellationToken) ? new Position(rows.GetInt64(0), rows.GetInt64(1)) : null;
+    }
+
+    private static async Task<int> CountAsync(DbConnection connection, Filter filter, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM archive_messages WHERE {Where(command, filter)};";
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken));
+    }
+
+    private static async Task<List<ArchivedMessage>> ReadPageAsync(DbConnection connection, Filter filter, int limit,
+        bool backward, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        var order = backward ? "DESC" : "ASC";
+        var plain = filter.Ids is null ? "" : "+0";
+        command.CommandText = $"""
+            SELECT archive_id, ts_ms, with_jid, direction, xml FROM archive_messages WHERE {Where(command, filter)}
+            ORDER BY ts_ms{plain} {order}, seq{plain} {order} LIMIT @limit;
+            """;
+        Db.Add(command, "@limit", (long)limit);
+        var list = new List<ArchivedMessage>(Math.Min(limit, 64));
+        await using var rows = await command.ExecuteReaderAsync(cancellationToken);
+        while (await rows.ReadAsync(cancellationToken))
+            list.Add(new ArchivedMessage(rows.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(rows.GetInt64(1)),
+                rows.GetString(2), rows.GetString(3) == "in" ? ArchiveDirection.In : ArchiveDirection.Out, rows.GetString(4)));
+        return list;
+    }
+
+    /// <summary>
+    /// The WHERE clause of a filter; adds its parameters to <paramref name="command"/>. With an id list the
+    /// other columns are written <c>+column</c> so that SQLite looks the ids up by (owner, archive_id)
+    /// instead of walking the owner's whole time range.
+    /// </summary>
+    private static string Where(DbCommand command, Filter filter)
+    {
+        var p = filter.Ids is null ? "" : "+";
+        var sql = new StringBuilder($"owner = @owner AND {p}ts_ms >= @lower");
+        Db.Add(command, "@owner", filter.Owner);
+        Db.Add(command, "@lower", filter.Lower);
+        if (filter.Upper is { } upper)
+        {
+            sql.Append($" AND {p}ts_ms <= @upper");
+            Db.Add(command, "@upper", upper);
+        }
+        if (filter.With is { } with)
+        {
+            sql.Append($" AND {p}with_jid = @with");
+            Db.Add(command, "@with", with);
+        }
+        if (filter.After is { } after)
+        {
+            sql.Append($" AND ({p}ts_ms, {p}seq) > (@after_ts, @after_seq)");
+            Db.Add(command, "@after_ts", after.Ts);
+            Db.Add(command, "@after_seq", after.Seq);
+        }
+        if (filter.Before is { } before)
+        {
+            sql.Append($" AND ({p}ts_ms, {p}seq) < (@before_ts, @before_seq)");
+            Db.Add(command, "@before_ts", before.Ts);
+            Db.Add(command, "@before_seq", before.Seq);
+        }
+        if (filter.Ids is { } ids)
+        {
+            sql.Append(" AND archive_id IN (").Append(ids.Count == 0 ? "NULL" : string.Join(", ", ids.Select((_, i) => $"@id{i}"))).Append(')');
+            for (var i = 0; i < ids.Count; i++) Db.Add(command, $"@id{i}", ids[i]);
+        }
+        return sql.ToString();
+    }
+}
