@@ -45,6 +45,102 @@ public sealed class ArchiveTests
         Assert.Empty(component.ErrorLines());
     }
 
+    [Fact]
+    public async Task Paging_backwards_like_Conversations_and_forwards_like_Gajim_gets_every_message_exactly_once()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody);
+        var (alice, bob) = await OptedInPairAsync(prosody, component);
+        await using var _ = alice;
+        await using var __ = bob;
+        const int total = 120;
+        for (var i = 0; i < total; i++)
+            await bob.SendAsync($"<message type='chat' to='alice@localhost' id='m{i}'><body>message {i}</body></message>");
+        await Repo.WaitUntilAsync(() => Task.FromResult(ArchiveRows(component) == total), TimeSpan.FromSeconds(30), "every message is archived");
+
+        var backwards = new List<string>();
+        var before = "";
+        for (var page = 0; ; page++)
+        {
+            var (results, fin) = await QueryPageAsync(alice, $"b{page}", $"<max>50</max><before>{before}</before>");
+            backwards.InsertRange(0, results.Select(Body));
+            if ((string?)fin.Attribute("complete") == "true") break;
+            before = fin.Descendants(Rsm + "first").Single().Value;
+        }
+
+        var forwards = new List<string>();
+        var after = "";
+        for (var page = 0; ; page++)
+        {
+            var (results, fin) = await QueryPageAsync(alice, $"f{page}", after.Length == 0 ? "<max>70</max>" : $"<max>70</max><after>{after}</after>");
+            Assert.True(results.Count <= 50, "pages are capped at Archive:MaxPageSize");
+            forwards.AddRange(results.Select(Body));
+            if ((string?)fin.Attribute("complete") == "true") break;
+            after = fin.Descendants(Rsm + "last").Single().Value;
+        }
+
+        var expected = Enumerable.Range(0, total).Select(i => $"message {i}").ToList();
+        Assert.Equal(expected, backwards);
+        Assert.Equal(expected, forwards);
+    }
+
+    [Fact]
+    public async Task An_expired_message_is_never_served_and_is_gone_after_one_sweep()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody, new Dictionary<string, string?>
+        {
+            ["Archive:ExpiresAfter"] = "3s",
+            ["Sweeps:Interval"] = "1s",
+        });
+        var (alice, bob) = await OptedInPairAsync(prosody, component);
+        await using var _ = alice;
+        await using var __ = bob;
+
+        await ChatAsync(bob, alice, "short-lived");
+        await Repo.WaitUntilAsync(() => Task.FromResult(ArchiveRows(component) == 1), TimeSpan.FromSeconds(10), "the message is archived");
+        Assert.Single(await QueryAsync(alice, "live"));
+
+        await Repo.WaitUntilAsync(async () => (await QueryAsync(alice, Guid.NewGuid().ToString("N"))).Count == 0, TimeSpan.FromSeconds(10), "the message is no longer served");
+        await Repo.WaitUntilAsync(() => Task.FromResult(ArchiveRows(component) == 0), TimeSpan.FromSeconds(5), "the sweep deleted it");
+    }
+
+    private static readonly XNamespace Rsm = "http://jabber.org/protocol/rsm";
+
+    private static string Body(XElement result) => result.Descendants(Ns.Client + "body").Single().Value;
+
+    private static async Task<(XmppTestClient Alice, XmppTestClient Bob)> OptedInPairAsync(ProsodyServer prosody, ComponentUnderTest component)
+    {
+        await component.WaitForAllConnectedAsync();
+        await Repo.WaitUntilAsync(async () => (await component.HealthAsync()).GetProperty("bridge").GetProperty("present").GetBoolean(),
+            TimeSpan.FromSeconds(15), "the bridge answered hello");
+        await prosody.RegisterAsync("alice", "alice-secret");
+        await prosody.RegisterAsync("bob", "bob-secret");
+        var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
+        var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret");
+        var set = await alice.IqAsync("<iq type='set'><prefs xmlns='urn:xmpp:mam:2' default='always'/></iq>");
+        Assert.Equal("result", (string?)set.Attribute("type"));
+        return (alice, bob);
+    }
+
+    private static async Task<(List<XElement> Results, XElement Fin)> QueryPageAsync(XmppTestClient client, string queryId, string rsm)
+    {
+        var answer = await client.IqAsync($"<iq type='set'><query xmlns='urn:xmpp:mam:2' queryid='{queryId}'><set xmlns='http://jabber.org/protocol/rsm'>{rsm}</set></query></iq>");
+        Assert.Equal("result", (string?)answer.Attribute("type"));
+        var fin = answer.Element(Mam + "fin")!;
+        var results = new List<XElement>();
+        var ids = new[] { "first", "last" }.Select(n => fin.Descendants(Rsm + n).SingleOrDefault()?.Value).OfType<string>().ToHashSet();
+        // Every result of the page comes before the fin; the page ends with the results named first and last.
+        while (ids.Count > 0)
+        {
+            var message = await client.WaitForAsync(e => e.Element(Mam + "result") is { } r && (string?)r.Attribute("queryid") == queryId, TimeSpan.FromSeconds(5));
+            var result = message.Element(Mam + "result")!;
+            results.Add(result);
+            ids.Remove((string)result.Attribute("id")!);
+        }
+        return (results, fin);
+    }
+
     /// <summary>Sends a chat message and returns it as the recipient got it.</summary>
     private static async Task<XElement> ChatAsync(XmppTestClient from, XmppTestClient to, string body)
     {
