@@ -18,6 +18,14 @@ if module:get_host_type() ~= "local" then
 	error("mod_privacy_bridge must be loaded on a VirtualHost, not on the component "..module.host, 0);
 end
 
+-- Two archives would break the promise (Prosody's mod_mam keeps everything, by default for everyone).
+local modulemanager = require "core.modulemanager";
+local mam_message = "mod_privacy_bridge cannot run next to mod_mam on "..module.host
+	..": XmppPrivacy keeps the archive; remove \"mam\" from modules_enabled";
+if modulemanager.is_loaded(module.host, "mam") then
+	error(mam_message, 0);
+end
+
 local component_jid = module:get_option_string("privacy_bridge_component", "privacy."..module.host);
 if jid_prep(component_jid) ~= component_jid or component_jid == module.host then
 	error("privacy_bridge_component must be the normalized JID of the XmppPrivacy component, got: "..component_jid, 0);
@@ -184,8 +192,20 @@ local xmlns_sid = "urn:xmpp:sid:0";
 local xmlns_hints = "urn:xmpp:hints";
 local jid_split, jid_bare = require "util.jid".split, require "util.jid".bare;
 local archiving, archiving_default = {}, false;
+local mam_loaded = false;
+
+-- mod_mam loaded after us: log it loudly and copy nothing more, rather than feed two archives.
+module:hook("module-loaded", function (event)
+	if event.host == module.host and event.module == "mam" then
+		mam_loaded = true;
+		module:log("error", "%s", mam_message);
+	end
+end);
 
 local function archives(username)
+	if mam_loaded then
+		return false;
+	end
 	local setting = archiving[username];
 	if setting == nil then
 		return archiving_default;
