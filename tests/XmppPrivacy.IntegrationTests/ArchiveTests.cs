@@ -90,7 +90,7 @@ public sealed class ArchiveTests
         await using var prosody = await ProsodyServer.StartAsync();
         await using var component = await ComponentUnderTest.StartAsync(prosody, new Dictionary<string, string?>
         {
-            ["Archive:ExpiresAfter"] = "3s",
+            ["Archive:ExpiresAfter"] = "5s",
             ["Sweeps:Interval"] = "1s",
         });
         var (alice, bob) = await OptedInPairAsync(prosody, component);
@@ -100,9 +100,40 @@ public sealed class ArchiveTests
         await ChatAsync(bob, alice, "short-lived");
         await Repo.WaitUntilAsync(() => Task.FromResult(ArchiveRows(component) == 1), TimeSpan.FromSeconds(10), "the message is archived");
         Assert.Single(await QueryAsync(alice, "live"));
+        var archive = (await component.HealthAsync()).GetProperty("archive");
+        Assert.InRange(archive.GetProperty("oldestMessageAgeSeconds").GetDouble(), 0, 5);
+        Assert.Equal(5, archive.GetProperty("expiresAfterSeconds").GetDouble());
 
         await Repo.WaitUntilAsync(async () => (await QueryAsync(alice, Guid.NewGuid().ToString("N"))).Count == 0, TimeSpan.FromSeconds(10), "the message is no longer served");
         await Repo.WaitUntilAsync(() => Task.FromResult(ArchiveRows(component) == 0), TimeSpan.FromSeconds(5), "the sweep deleted it");
+    }
+
+    [Fact]
+    public async Task Messages_sent_while_the_component_restarts_are_all_archived_once()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        var shared = Repo.TempDirectory("xp-archive-restart");
+        var settings = new Dictionary<string, string?> { ["Storage:Path"] = Path.Combine(shared, "xmpp-privacy.db") };
+        var first = await ComponentUnderTest.StartAsync(prosody, settings);
+        var (alice, bob) = await OptedInPairAsync(prosody, first);
+        await using var _ = alice;
+        await using var __ = bob;
+        for (var i = 0; i < 10; i++)
+            await bob.SendAsync($"<message type='chat' to='alice@localhost' id='a{i}'><body>before {i}</body></message>");
+        await Repo.WaitUntilAsync(() => Task.FromResult(ArchiveRows(first) == 10), TimeSpan.FromSeconds(10), "the first ten are archived");
+
+        await first.DisposeAsync();
+        for (var i = 0; i < 10; i++)
+            await bob.SendAsync($"<message type='chat' to='alice@localhost' id='b{i}'><body>meanwhile {i}</body></message>");
+        await using var second = await ComponentUnderTest.StartAsync(prosody, settings);
+        await Repo.WaitUntilAsync(() => Task.FromResult(ArchiveRows(second) == 20), TimeSpan.FromSeconds(20), "the queued ten are replayed");
+
+        var results = await QueryAsync(alice, "all");
+        Assert.Equal(20, results.Select(r => (string?)r.Attribute("id")).Distinct().Count());
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"before {i}").Concat(Enumerable.Range(0, 10).Select(i => $"meanwhile {i}")),
+            results.Select(Body));
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(shared, recursive: true);
     }
 
     private static readonly XNamespace Rsm = "http://jabber.org/protocol/rsm";

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using XmppPrivacy.Services.Archive;
 using XmppPrivacy.Services.Bridge;
 using XmppPrivacy.Services.Delegation;
 using XmppPrivacy.Streams;
@@ -14,8 +15,9 @@ public static class HttpEndpoints
 
     public static void Map(WebApplication app)
     {
-        app.MapGet("/health", (LinkStatus links, BridgeService bridge, DelegationService delegation) =>
+        app.MapGet("/health", async (LinkStatus links, BridgeService bridge, DelegationService delegation, ArchiveStore archive, TimeProvider time) =>
         {
+            var oldest = await archive.OldestMessageAgeAsync(time.GetUtcNow(), CancellationToken.None);
             var all = links.All;
             var healthy = all.Count > 0 && all.All(l => l.State == LinkState.Connected);
             var body = new
@@ -35,6 +37,11 @@ public static class HttpEndpoints
                     serverStarted = bridge.State.ServerStarted,
                     lastEvent = bridge.State.LastEvent,
                 },
+                archive = new
+                {
+                    oldestMessageAgeSeconds = oldest is { } age ? Math.Round(age.TotalSeconds) : (double?)null,
+                    expiresAfterSeconds = archive.Options.ExpiresAfter.TotalSeconds,
+                },
                 delegation = new
                 {
                     namespaces = delegation.State.Namespaces,
@@ -43,7 +50,12 @@ public static class HttpEndpoints
             };
             return Results.Json(body, Json, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
-        app.MapGet("/metrics", (Metrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4"));
+        app.MapGet("/metrics", async (Metrics metrics, ArchiveStore archive, TimeProvider time) =>
+        {
+            var oldest = await archive.OldestMessageAgeAsync(time.GetUtcNow(), CancellationToken.None);
+            var text = metrics.Render() + $"xmppprivacy_archive_oldest_message_age_seconds {(oldest ?? TimeSpan.Zero).TotalSeconds:0}\n";
+            return Results.Text(text, "text/plain; version=0.0.4");
+        });
     }
 
     public static string Describe(LinkState state) => state switch

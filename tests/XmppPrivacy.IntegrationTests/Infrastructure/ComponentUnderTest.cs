@@ -24,7 +24,8 @@ public sealed class ComponentUnderTest : IAsyncDisposable
 
     public string State { get; }
     public HttpClient Http { get; }
-    public string DatabasePath => Path.Combine(State, "xmpp-privacy.db");
+    /// <summary>The database file in use (Storage:Path, which a test may point elsewhere).</summary>
+    public string DatabasePath { get; private init; } = "";
     public IServiceProvider Services => _app.Services;
 
     public static Task<ComponentUnderTest> StartAsync(ProsodyServer prosody, IDictionary<string, string?>? overrides = null) =>
@@ -53,7 +54,7 @@ public sealed class ComponentUnderTest : IAsyncDisposable
         var log = new StringWriter();
         var synchronised = TextWriter.Synchronized(log);
         var app = ComponentHost.Build(settings, console: synchronised);
-        var component = new ComponentUnderTest(app, state, httpPort) { _log = log, _logSync = synchronised };
+        var component = new ComponentUnderTest(app, state, httpPort) { _log = log, _logSync = synchronised, DatabasePath = values["Storage:Path"]! };
         await ComponentHost.PrepareAsync(app, CancellationToken.None);
         await app.StartAsync();
         return component;
