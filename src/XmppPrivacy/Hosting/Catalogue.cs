@@ -24,6 +24,7 @@ public static class Catalogue
             DefaultPolicy = policy,
             ExpiresAfter = settings.Get<TimeSpan>("Archive:ExpiresAfter"),
             MaxPageSize = settings.Get<int>("Archive:MaxPageSize"),
+            SweepInterval = settings.Get<TimeSpan>("Archive:SweepInterval"),
         };
     }
 

@@ -36,6 +36,7 @@ public static class OptionCatalogue
         OptionSpec.Int("Sweeps:BatchSize", 1000, 1, 100_000, "Rows deleted per batch; sweeps yield between batches."),
         OptionSpec.OneOf("Archive:DefaultPolicy", "never", ["never", "always", "roster"], "Archiving for users who set no preference: `never` (opt-in, the promise), `always` (opt-out), `roster`."),
         OptionSpec.Period("Archive:ExpiresAfter", "7d", Second, TimeSpan.FromDays(3650), "Archived messages older than this are never served and are deleted within one sweep interval."),
+        OptionSpec.Period("Archive:SweepInterval", "1m", Second, TimeSpan.FromHours(1), "How often expired archive messages are deleted; nothing archived exists longer than `Archive:ExpiresAfter` plus this."),
         OptionSpec.Int("Archive:MaxPageSize", 50, 1, 1000, "Most results per archive page; larger RSM `max` values are clamped to it."),
         OptionSpec.BareJids("Notices:Admins", "Who receives registration notices and burst alerts, comma-separated (the demo sets admin@localhost)."),
         OptionSpec.Int("Notices:BurstCount", 5, 1, 10_000, "More registrations than this within `Notices:BurstWindow` become one aggregated alert instead of individual notices."),

@@ -6,13 +6,15 @@ namespace XmppPrivacy.Sweeps;
 
 /// <summary>
 /// Runs every feature's expiry: once at start (catching up whatever accumulated while the component was
-/// down), then every interval on the injected <see cref="TimeProvider"/>. Each run is persisted and measured.
+/// down), then each at its own interval (<see cref="ISweep.Interval"/>, else <c>Sweeps:Interval</c>) on the
+/// injected <see cref="TimeProvider"/>. Each run is persisted and measured.
 /// </summary>
 public sealed partial class SweepService(
     IEnumerable<ISweep> sweeps, SweepRunStore runs, Metrics metrics, TimeProvider time, SweepSchedule schedule,
     ILogger<SweepService> logger) : BackgroundService
 {
     private readonly TaskCompletionSource _firstRound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Dictionary<string, long> _lastRun = new(StringComparer.Ordinal);
 
     /// <summary>Completes when the catch-up round at start has finished.</summary>
     public Task FirstRound => _firstRound.Task;
@@ -23,9 +25,11 @@ public sealed partial class SweepService(
         {
             await RunAllAsync(stoppingToken);
             _firstRound.TrySetResult();
-            using var timer = new PeriodicTimer(schedule.Interval, time);
+            // Tick at the shortest interval any sweep asks for; each sweep runs when its own interval has passed.
+            var tick = sweeps.Select(s => s.Interval ?? schedule.Interval).Append(schedule.Interval).Min();
+            using var timer = new PeriodicTimer(tick, time);
             while (await timer.WaitForNextTickAsync(stoppingToken))
-                await RunAllAsync(stoppingToken);
+                await RunAllAsync(stoppingToken, onlyDue: tick / 2);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -36,13 +40,20 @@ public sealed partial class SweepService(
         }
     }
 
-    /// <summary>One round of every sweep; a failing sweep is logged and does not stop the others.</summary>
-    public async Task RunAllAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// One round of every sweep (or, with <paramref name="onlyDue"/>, of those whose interval has passed, within
+    /// that tolerance); a failing sweep is logged and does not stop the others.
+    /// </summary>
+    public async Task RunAllAsync(CancellationToken cancellationToken, TimeSpan? onlyDue = null)
     {
         foreach (var sweep in sweeps)
         {
+            if (onlyDue is { } tolerance && _lastRun.TryGetValue(sweep.Name, out var last)
+                && time.GetElapsedTime(last) + tolerance < (sweep.Interval ?? schedule.Interval))
+                continue;
             var now = time.GetUtcNow();
             var started = time.GetTimestamp();
+            _lastRun[sweep.Name] = started;
             try
             {
                 var deleted = await sweep.RunAsync(now, schedule.BatchSize, cancellationToken);

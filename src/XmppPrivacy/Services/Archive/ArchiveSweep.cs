@@ -10,6 +10,8 @@ public sealed class ArchiveSweep(ArchiveStore store) : ISweep
 {
     public string Name => "archive";
 
+    public TimeSpan? Interval => store.Options.SweepInterval;
+
     public async ValueTask<int> RunAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
