@@ -137,6 +137,31 @@ public sealed class ArchiveTests
         Directory.Delete(shared, recursive: true);
     }
 
+    [Fact]
+    public async Task Nobody_can_read_or_change_another_users_archive()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody);
+        var (alice, bob) = await OptedInPairAsync(prosody, component);
+        await using var _ = alice;
+        await using var __ = bob;
+        await ChatAsync(bob, alice, "for alice only");
+        await Repo.WaitUntilAsync(() => Task.FromResult(ArchiveRows(component) == 1), TimeSpan.FromSeconds(10), "the message is archived");
+
+        // Bob addresses alice's account: Prosody delegates it with to='alice@localhost', and it is refused.
+        var query = await bob.IqAsync("<iq type='set' to='alice@localhost'><query xmlns='urn:xmpp:mam:2' queryid='steal'/></iq>");
+        var prefs = await bob.IqAsync("<iq type='set' to='alice@localhost'><prefs xmlns='urn:xmpp:mam:2' default='never'/></iq>");
+        // A form field naming alice reads only bob's own (empty) archive.
+        var own = await bob.IqAsync("<iq type='set'><query xmlns='urn:xmpp:mam:2' queryid='with'><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:mam:2</value></field><field var='with'><value>alice@localhost</value></field></x></query></iq>");
+
+        Assert.NotNull(query.Descendants(Ns.Stanzas + "forbidden").SingleOrDefault());
+        Assert.NotNull(prefs.Descendants(Ns.Stanzas + "forbidden").SingleOrDefault());
+        Assert.Equal("result", (string?)own.Attribute("type"));
+        Assert.Equal("0", own.Descendants(Rsm + "count").Single().Value);
+        Assert.Equal("always", (string?)(await alice.IqAsync("<iq type='get'><prefs xmlns='urn:xmpp:mam:2'/></iq>")).Element(Mam + "prefs")!.Attribute("default"));
+        Assert.Single(await QueryAsync(alice, "mine"));
+    }
+
     private static readonly XNamespace Rsm = "http://jabber.org/protocol/rsm";
 
     private static string Body(XElement result) => result.Descendants(Ns.Client + "body").Single().Value;
