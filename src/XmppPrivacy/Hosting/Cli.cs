@@ -82,9 +82,7 @@ public static class Cli
                     }
                 case "inactive":
                     {
-                        var settings = Settings.From(Settings.Load(config));
-                        var database = new Storage.SqliteDatabase(settings.Get<string>("Storage:Path"));
-                        await database.MigrateAsync(CancellationToken.None);
+                        var (_, database) = await OpenDatabaseAsync(config);
                         var before = DateTimeOffset.UtcNow.AddDays(-days);
                         var inactive = await new Services.Activity.ActivityStore(database).InactiveSinceAsync(before, 10_000, CancellationToken.None);
                         Console.WriteLine($"{inactive.Count} account(s) without login or logout since {before:yyyy-MM-dd} ({days} days):");
@@ -96,9 +94,7 @@ public static class Cli
                     {
                         if (argument is null || !Xmpp.Jid.TryParse(argument, out var jid) || jid.Local is null || !jid.IsBare)
                             return Fail("forget-account needs the account's bare JID, e.g. alice@example.org.");
-                        var settings = Settings.From(Settings.Load(config));
-                        var database = new Storage.SqliteDatabase(settings.Get<string>("Storage:Path"));
-                        await database.MigrateAsync(CancellationToken.None);
+                        var (settings, database) = await OpenDatabaseAsync(config);
                         var total = 0;
                         foreach (var owner in Catalogue.AccountData(new Services.Activity.ActivityStore(database),
                                      new Services.Archive.ArchiveStore(database, Catalogue.ArchiveSettings(settings))))
@@ -129,6 +125,15 @@ public static class Cli
         {
             return Fail("The HTTP address is already in use (Http:Urls).");
         }
+    }
+
+    /// <summary>The configured database, migrated, for verbs that work on it while the component may be running.</summary>
+    private static async Task<(Settings Settings, Storage.SqliteDatabase Database)> OpenDatabaseAsync(string? config)
+    {
+        var settings = Settings.From(Settings.Load(config));
+        var database = new Storage.SqliteDatabase(settings.Get<string>("Storage:Path"));
+        await database.MigrateAsync(CancellationToken.None);
+        return (settings, database);
     }
 
     private static int Fail(string message)

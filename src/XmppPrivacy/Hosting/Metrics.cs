@@ -4,11 +4,10 @@ using System.Text;
 
 namespace XmppPrivacy.Hosting;
 
-/// <summary>Counters and gauges for <c>/metrics</c> (Prometheus text format). Labels never carry personal data.</summary>
+/// <summary>Counters for <c>/metrics</c> (Prometheus text format). Labels never carry personal data.</summary>
 public sealed class Metrics
 {
     private readonly ConcurrentDictionary<string, long> _counters = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Func<double>> _gauges = new(StringComparer.Ordinal);
 
     public void Increment(string name, string? label = null, string? value = null, long by = 1) =>
         _counters.AddOrUpdate(Key(name, label, value), by, (_, n) => n + by);
@@ -16,15 +15,11 @@ public sealed class Metrics
     public long Counter(string name, string? label = null, string? value = null) =>
         _counters.TryGetValue(Key(name, label, value), out var n) ? n : 0;
 
-    public void Gauge(string name, Func<double> read) => _gauges[name] = read;
-
     public string Render()
     {
         var text = new StringBuilder();
         foreach (var (key, value) in _counters.OrderBy(c => c.Key, StringComparer.Ordinal))
             text.Append(key).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        foreach (var (key, read) in _gauges.OrderBy(g => g.Key, StringComparer.Ordinal))
-            text.Append(key).Append(' ').Append(read().ToString("R", CultureInfo.InvariantCulture)).Append('\n');
         return text.ToString();
     }
 

@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using XmppPrivacy.Xmpp;
 
 namespace XmppPrivacy.Services.Archive;
 
@@ -13,7 +14,7 @@ public static class ArchiveNs
 
     public static readonly XNamespace Rsm = "http://jabber.org/protocol/rsm";
     public static readonly XNamespace DataForms = "jabber:x:data";
-    public static readonly XNamespace Forward = "urn:xmpp:forward:0";
+    public static readonly XNamespace Forward = Ns.Forward;
     public static readonly XNamespace Delay = "urn:xmpp:delay";
     public static readonly XNamespace StanzaId = "urn:xmpp:sid:0";
 }
