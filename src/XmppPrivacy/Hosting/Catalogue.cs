@@ -25,6 +25,7 @@ public static class Catalogue
             ExpiresAfter = settings.Get<TimeSpan>("Archive:ExpiresAfter"),
             MaxPageSize = settings.Get<int>("Archive:MaxPageSize"),
             SweepInterval = settings.Get<TimeSpan>("Archive:SweepInterval"),
+            QueryTimeout = settings.Get<TimeSpan>("Archive:QueryTimeout"),
         };
     }
 

@@ -43,7 +43,8 @@ public static class ComponentHost
         services.AddSingleton<IDatabase>(new SqliteDatabase(settings.Get<string>("Storage:Path")));
         Catalogue.AddServices(services, settings);
         services.AddSingleton(sp => new Router(settings.Domains, sp.GetRequiredService<IEnumerable<IComponentService>>(),
-            sp.GetRequiredService<IqTracker>(), sp.GetRequiredService<ILogger<Router>>(), settings.Get<string>("Component:ServerDomain")));
+            sp.GetRequiredService<IqTracker>(), sp.GetRequiredService<ILogger<Router>>(), settings.Get<string>("Component:ServerDomain"),
+            new RequestLimits(settings.Get<int>("Component:MaxRequestsPerUser"), settings.Get<int>("Component:MaxRequests"))));
         services.AddSingleton<IStanzaRouter>(sp => sp.GetRequiredService<Router>());
 
         var session = new ComponentSessionOptions

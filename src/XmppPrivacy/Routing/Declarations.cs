@@ -44,6 +44,7 @@ public sealed class ServiceBuilder(string domain)
     internal readonly SortedSet<string> FeatureSet = new(StringComparer.Ordinal);
     internal readonly Dictionary<(string Type, XName Child), IqHandler> IqRoutes = [];
     internal readonly Dictionary<(string Type, XName Child), IqHandler> DelegatedRoutes = [];
+    internal readonly List<(string Namespace, string Feature)> DelegatedFeatureList = [];
     internal readonly Dictionary<XName, StanzaHandler> MessageRoutes = [];
     internal readonly Dictionary<XName, StanzaHandler> PresenceRoutes = [];
     internal readonly List<ConnectedHandler> ConnectedHandlers = [];
@@ -110,6 +111,16 @@ public sealed class ServiceBuilder(string domain)
         if (type is not ("get" or "set")) throw new ArgumentException("IQ routes are for get or set.", nameof(type));
         if (!DelegatedRoutes.TryAdd((type, child), handler))
             throw new InvalidOperationException($"Two handlers for delegated iq {type} {child} on {domain}.");
+        return this;
+    }
+
+    /// <summary>
+    /// A feature of a delegated namespace beyond the namespace itself (e.g. <c>urn:xmpp:mam:2#extended</c>),
+    /// answered on its XEP-0355 nesting nodes so that the server advertises it on the user's account.
+    /// </summary>
+    public ServiceBuilder DelegatedFeature(string delegatedNamespace, string var)
+    {
+        DelegatedFeatureList.Add((delegatedNamespace, var));
         return this;
     }
 

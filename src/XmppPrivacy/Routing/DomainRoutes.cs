@@ -21,6 +21,7 @@ internal sealed class DomainRoutes
     public static DomainRoutes Build(string domain, IEnumerable<IComponentService> services)
     {
         var routes = new DomainRoutes { Domain = domain };
+        var delegatedFeatures = new List<(string Namespace, string Feature)>();
         foreach (var service in services.Where(s => s.Domains is null || s.Domains.Contains(domain)))
         {
             var builder = new ServiceBuilder(domain);
@@ -40,6 +41,7 @@ internal sealed class DomainRoutes
                 if (!routes.Presences.TryAdd(key, handler))
                     throw new InvalidOperationException($"Two services route presence {key} on {domain}.");
             routes.Connected.AddRange(builder.ConnectedHandlers);
+            delegatedFeatures.AddRange(builder.DelegatedFeatureList);
             foreach (var (node, identities) in builder.NodeIdentities)
             {
                 if (!routes.NodeIdentities.TryGetValue(node, out var list)) routes.NodeIdentities[node] = list = [];
@@ -55,12 +57,14 @@ internal sealed class DomainRoutes
             }
         }
         // XEP-0355 nesting nodes: the server asks which features of a delegated namespace we handle.
+        var extra = delegatedFeatures.ToLookup(f => f.Namespace, f => f.Feature, StringComparer.Ordinal);
         foreach (var ns in routes.Delegated.Keys.Select(k => k.Child.NamespaceName).Distinct(StringComparer.Ordinal))
             foreach (var prefix in new[] { Ns.Delegation2.NamespaceName, Ns.Delegation1.NamespaceName })
                 foreach (var node in new[] { $"{prefix}::{ns}", $"{prefix}:bare:{ns}" })
                 {
                     if (!routes.NodeFeatures.TryGetValue(node, out var set)) routes.NodeFeatures[node] = set = new(StringComparer.Ordinal);
                     set.Add(ns);
+                    set.UnionWith(extra[ns]);
                 }
         // Disco is the router's own: it is derived from the declarations above.
         routes.Features.Add(Ns.DiscoInfo.NamespaceName);

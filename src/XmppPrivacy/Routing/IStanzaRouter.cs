@@ -9,4 +9,7 @@ public interface IStanzaRouter
     ValueTask OnConnectedAsync(IOutbound outbound, CancellationToken cancellationToken);
     ValueTask RouteAsync(XElement stanza, IOutbound outbound, CancellationToken cancellationToken);
     ValueTask OnDisconnectedAsync(string domain);
+
+    /// <summary>Completes when no request answered beside the stanza loop is still running.</summary>
+    Task IdleAsync();
 }

@@ -17,13 +17,16 @@ public sealed partial class Router : IStanzaRouter
     private readonly ILogger<Router> _logger;
 
     private readonly string? _serverDomain;
+    private readonly RequestLimits _limits;
 
     /// <param name="serverDomain">The XMPP server's domain: the only sender whose delegated IQs are accepted.</param>
+    /// <param name="limits">How many delegated IQs are answered at once, per user and in total (default 4 and 64).</param>
     public Router(IEnumerable<string> domains, IEnumerable<IComponentService> services, IqTracker tracker, ILogger<Router> logger,
-        string? serverDomain = null)
+        string? serverDomain = null, RequestLimits? limits = null)
     {
         _tracker = tracker;
         _serverDomain = serverDomain;
+        _limits = limits ?? new RequestLimits(4, 64);
         var list = services.ToList();
         _domains = domains.ToDictionary(d => d, d => DomainRoutes.Build(d, list), StringComparer.OrdinalIgnoreCase);
         _logger = logger;
@@ -52,6 +55,8 @@ public sealed partial class Router : IStanzaRouter
         _tracker.CancelDomain(domain);
         return ValueTask.CompletedTask;
     }
+
+    public Task IdleAsync() => _limits.IdleAsync();
 
     public async ValueTask RouteAsync(XElement stanza, IOutbound outbound, CancellationToken cancellationToken)
     {
@@ -114,10 +119,13 @@ public sealed partial class Router : IStanzaRouter
             return;
         }
         var payload = children[0];
-        IqReply reply;
         if (type == "set" && payload.Name.LocalName == "delegation" && (payload.Name.Namespace == Ns.Delegation2 || payload.Name.Namespace == Ns.Delegation1))
-            reply = await DelegatedAsync(routes, payload, from, outbound, cancellationToken);
-        else if (payload.Name == Ns.DiscoInfo + "query" && type == "get")
+        {
+            await StartDelegatedAsync(routes, iq, payload, from, outbound, cancellationToken);
+            return;
+        }
+        IqReply reply;
+        if (payload.Name == Ns.DiscoInfo + "query" && type == "get")
             reply = DiscoInfo(routes, payload, to);
         else if (payload.Name == Ns.DiscoItems + "query" && type == "get")
             reply = routes.DiscoItems((string?)payload.Attribute("node"), from);

@@ -28,14 +28,39 @@ public sealed class SqliteDatabase : IDatabase
     public string FilePath { get; }
     public Dialect Dialect => Dialect.Sqlite;
 
+    /// <summary>
+    /// An open connection. Cancelling <paramref name="cancellationToken"/> while it is open interrupts the
+    /// statement running on it (<c>sqlite3_interrupt</c>), which then fails: Microsoft.Data.Sqlite only looks
+    /// at the token before a statement starts, and a slow query must not run on after its deadline.
+    /// </summary>
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        var connection = new SqliteConnection(_connectionString);
+        var connection = new InterruptibleConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var pragmas = connection.CreateCommand();
         pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
         await pragmas.ExecuteNonQueryAsync(cancellationToken);
+        connection.InterruptOn(cancellationToken);
         return connection;
+    }
+
+    /// <summary>A connection whose running statement a token interrupts, until the connection is closed.</summary>
+    private sealed class InterruptibleConnection(string connectionString) : SqliteConnection(connectionString)
+    {
+        private CancellationTokenRegistration _interrupt;
+
+        public void InterruptOn(CancellationToken cancellationToken)
+        {
+            if (cancellationToken.CanBeCanceled && Handle is { } handle)
+                _interrupt = cancellationToken.Register(() => SQLitePCL.raw.sqlite3_interrupt(handle));
+        }
+
+        public override void Close()
+        {
+            // Before the handle goes back to the pool, so a late cancellation never reaches its next user.
+            _interrupt.Dispose();
+            base.Close();
+        }
     }
 
     public async Task MigrateAsync(CancellationToken cancellationToken)

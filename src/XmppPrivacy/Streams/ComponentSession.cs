@@ -62,8 +62,9 @@ public sealed partial class ComponentSession(
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            // Clean stop: finish what was read, then close our stream.
+            // Clean stop: finish what was read and the requests being answered, then close our stream.
             await handling.WaitAsync(options.CloseTimeout, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await router.IdleAsync().WaitAsync(options.CloseTimeout, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         catch (StreamErrorException e) when (!e.FromPeer)
         {

@@ -18,6 +18,7 @@ public sealed class RouterTests
     {
         var outbound = new RecordingOutbound(domain);
         await router.RouteAsync(XElement.Parse(stanza), outbound, CancellationToken.None);
+        await router.IdleAsync();
         return Assert.Single(outbound.Sent);
     }
 
@@ -245,15 +246,91 @@ public sealed class RouterTests
         var answer = await RouteAsync(BuildDelegating(), Stanza.Iq("get", "localhost", "privacy.localhost", "n1",
             new XElement(Ns.DiscoInfo + "query", new XAttribute("node", "urn:xmpp:delegation:2:bare:urn:xmpp:mam:2"))).ToString());
 
-        Assert.Equal(["urn:xmpp:mam:2"], answer.Descendants(Ns.DiscoInfo + "feature").Select(f => (string?)f.Attribute("var")));
+        Assert.Equal(["urn:xmpp:mam:2", "urn:xmpp:mam:2#extended"], answer.Descendants(Ns.DiscoInfo + "feature").Select(f => (string?)f.Attribute("var")));
+    }
+
+    [Fact]
+    public async Task A_slow_delegated_iq_of_one_user_does_not_delay_another_users_nor_the_stanzas_behind_it()
+    {
+        var slow = new SlowService();
+        var router = new Router(["privacy.localhost"], [new CoreService(), slow], new IqTracker(), new TestLog().For<Router>(), "localhost");
+        var outbound = new RecordingOutbound();
+
+        await router.RouteAsync(XElement.Parse(Delegated("alice@localhost/phone", null, "<metadata xmlns='urn:xmpp:mam:2'/>")), outbound, CancellationToken.None);
+        await slow.Entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await router.RouteAsync(XElement.Parse(Delegated("bob@localhost/pc", null, "<metadata xmlns='urn:xmpp:mam:2'/>")), outbound, CancellationToken.None);
+        await router.RouteAsync(Iq("get", "ping1", "privacy.localhost", new XElement(Ns.Ping + "ping")), outbound, CancellationToken.None);
+        await WaitForAsync(() => outbound.Sent.Count == 2);
+
+        Assert.Equal("ping1", outbound.Sent.Single(s => s.Attribute("to")?.Value == "alice@localhost/phone").Id());
+        Assert.Equal("bob@localhost", Inner(outbound.Sent.Single(s => s.Id() == "outer1" )).Attribute("from")?.Value);
+        slow.Release.SetResult();
+        await router.IdleAsync();
+        Assert.Equal(3, outbound.Sent.Count);
+        Assert.Equal("alice@localhost", (string?)Inner(outbound.Sent[2]).Attribute("from"));
+    }
+
+    [Fact]
+    public async Task A_hundred_concurrent_delegated_iqs_of_one_user_get_resource_constraint_beyond_the_limit_and_others_are_answered()
+    {
+        var slow = new SlowService();
+        var router = new Router(["privacy.localhost"], [new CoreService(), slow], new IqTracker(), new TestLog().For<Router>(), "localhost",
+            new RequestLimits(perUser: 4, total: 64));
+        var outbound = new RecordingOutbound();
+
+        for (var i = 0; i < 100; i++)
+            await router.RouteAsync(XElement.Parse(Delegated($"alice@localhost/r{i}", null, "<metadata xmlns='urn:xmpp:mam:2'/>")), outbound, CancellationToken.None);
+        await router.RouteAsync(XElement.Parse(Delegated("bob@localhost/pc", null, "<metadata xmlns='urn:xmpp:mam:2'/>")), outbound, CancellationToken.None);
+        await WaitForAsync(() => outbound.Sent.Count == 97);
+
+        var refused = outbound.Sent.Select(Inner).Where(i => (string?)i.Attribute("type") == "error").ToList();
+        Assert.Equal(96, refused.Count);
+        Assert.All(refused, r => Assert.Equal("wait", (string?)r.Element(Ns.Client + "error")?.Attribute("type")));
+        Assert.All(refused, r => Assert.NotNull(r.Element(Ns.Client + "error")?.Element(Ns.Stanzas + "resource-constraint")));
+        Assert.Equal("bob@localhost", (string?)outbound.Sent.Select(Inner).Single(i => (string?)i.Attribute("type") == "result").Attribute("from"));
+        slow.Release.SetResult();
+        await router.IdleAsync();
+        Assert.Equal(101, outbound.Sent.Count);
+        Assert.Equal(5, outbound.Sent.Select(Inner).Count(i => (string?)i.Attribute("type") == "result"));
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The condition did not become true in time.");
+            await Task.Delay(10);
+        }
     }
 
     private sealed class DelegatedService : IComponentService
     {
         public IReadOnlyCollection<string>? Domains => null;
 
-        public void Declare(ServiceBuilder service) => service.DelegatedIq("get", Mam + "metadata", (request, _) =>
-            ValueTask.FromResult(IqReply.Ok(new XElement(Mam + "metadata", $"{request.From}|{request.To}"))));
+        public void Declare(ServiceBuilder service) => service
+            .DelegatedIq("get", Mam + "metadata", (request, _) =>
+                ValueTask.FromResult(IqReply.Ok(new XElement(Mam + "metadata", $"{request.From}|{request.To}"))))
+            .DelegatedFeature(Mam.NamespaceName, Mam.NamespaceName + "#extended");
+    }
+
+    /// <summary>Alice's delegated IQs wait until released; everyone else's are answered at once.</summary>
+    private sealed class SlowService : IComponentService
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public IReadOnlyCollection<string>? Domains => null;
+
+        public void Declare(ServiceBuilder service) => service.DelegatedIq("get", Mam + "metadata", async (request, _) =>
+        {
+            if (request.From.Local == "alice")
+            {
+                Entered.TrySetResult();
+                await Release.Task;
+            }
+            return IqReply.Ok(new XElement(Mam + "metadata"));
+        });
     }
 
     private sealed class ItemsService : IComponentService

@@ -99,4 +99,30 @@ public sealed class SqliteDatabaseTests : IDisposable
         Assert.Equal(1L, await ScalarAsync(database, "PRAGMA foreign_keys;"));
         Assert.Equal(Dialect.Sqlite, database.Dialect);
     }
+
+    [Fact]
+    public async Task Cancelling_the_token_interrupts_a_running_statement_and_the_next_connection_is_unaffected()
+    {
+        var database = new SqliteDatabase(_directory.File("slow.db"));
+        await database.MigrateAsync(CancellationToken.None);
+        using var deadline = new CancellationTokenSource();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // Counts to 10^12: hours of work unless it is interrupted.
+        var running = Task.Run(async () =>
+        {
+            await using var connection = await database.OpenAsync(deadline.Token);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000000) SELECT count(*) FROM c;";
+            started.SetResult();
+            return await command.ExecuteScalarAsync(CancellationToken.None);
+        });
+        await started.Task;
+        await Task.Delay(200);
+        await deadline.CancelAsync();
+
+        var failure = await Assert.ThrowsAnyAsync<DbException>(() => running.WaitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Contains("interrupt", failure.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(1L, await ScalarAsync(database, "SELECT 1;"));
+    }
 }

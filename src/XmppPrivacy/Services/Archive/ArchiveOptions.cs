@@ -27,8 +27,8 @@ public sealed record ArchiveOptions
     /// <summary>The most ids one query may name in its <c>ids</c> field; more is <c>bad-request</c>.</summary>
     public int MaxIds { get; init; } = 100;
 
-    /// <summary>The most queries one user may have running at once; more is <c>resource-constraint</c>.</summary>
-    public int MaxConcurrentQueries { get; init; } = 4;
+    /// <summary>How long one query may take; a slower one is stopped and answered <c>resource-constraint</c> (type wait).</summary>
+    public TimeSpan QueryTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The most JIDs each always/never list of a user's preferences may hold.</summary>
     public int MaxPrefsJids { get; init; } = 1000;

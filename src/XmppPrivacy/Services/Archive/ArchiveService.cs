@@ -20,8 +20,6 @@ public sealed partial class ArchiveService(
     string privacyDomain, string serverDomain, ArchiveStore store, BridgeService bridge, DelegationService delegation,
     Metrics metrics, TimeProvider time, ILogger<ArchiveService> logger) : IComponentService
 {
-    private readonly ArchiveQueryGate _gate = new(store.Options.MaxConcurrentQueries);
-
     public IReadOnlyCollection<string>? Domains => [privacyDomain];
 
     public void Declare(ServiceBuilder service) => service
@@ -29,7 +27,8 @@ public sealed partial class ArchiveService(
         .DelegatedIq("set", ArchiveNs.Mam + "prefs", SetPrefsAsync)
         .DelegatedIq("get", ArchiveNs.Mam + "query", (_, _) => ValueTask.FromResult(IqReply.Ok(ArchiveReplies.Form())))
         .DelegatedIq("set", ArchiveNs.Mam + "query", QueryAsync)
-        .DelegatedIq("get", ArchiveNs.Mam + "metadata", MetadataAsync);
+        .DelegatedIq("get", ArchiveNs.Mam + "metadata", MetadataAsync)
+        .DelegatedFeature(ArchiveNs.Mam.NamespaceName, ArchiveNs.Mam.NamespaceName + "#extended");
 
     private async ValueTask<IqReply> GetPrefsAsync(IqRequest request, CancellationToken cancellationToken) =>
         IqReply.Ok((await store.GetPrefsAsync(request.To, cancellationToken)).ToElement());
@@ -48,8 +47,6 @@ public sealed partial class ArchiveService(
 
     private async ValueTask<IqReply> QueryAsync(IqRequest request, CancellationToken cancellationToken)
     {
-        using var slot = _gate.TryEnter(request.To);
-        if (slot is null) return ArchiveQueryGate.Busy;
         var parsed = ArchiveQueryParser.Parse(request.Payload, store.Options);
         if (parsed.Error is { } invalid) return invalid;
         var page = await store.QueryAsync(request.To, parsed.Value!, time.GetUtcNow(), cancellationToken);

@@ -15,6 +15,23 @@ public sealed partial class ArchiveStore
     public async Task<ArchiveOutcome<ArchivePage>> QueryAsync(Jid owner, ArchiveQuery query, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
+        // A query that outlives ArchiveOptions.QueryTimeout is interrupted inside SQLite and answered 'wait'.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.QueryTimeout);
+        try
+        {
+            return await QueryPageAsync(owner, query, now, deadline.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or DbException && deadline.IsCancellationRequested
+                                  && !cancellationToken.IsCancellationRequested)
+        {
+            return StanzaError.ResourceConstraint("The archive query took too long; ask for a narrower range or a smaller page.");
+        }
+    }
+
+    private async Task<ArchiveOutcome<ArchivePage>> QueryPageAsync(Jid owner, ArchiveQuery query, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
         var max = Math.Clamp(query.Max, 0, options.MaxPageSize);
         await using var connection = await database.OpenAsync(cancellationToken);
         var cutoff = Cutoff(now);

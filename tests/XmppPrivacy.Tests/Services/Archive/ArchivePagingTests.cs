@@ -1,4 +1,5 @@
 using XmppPrivacy.Services.Archive;
+using XmppPrivacy.Storage;
 
 namespace XmppPrivacy.Tests.Services.Archive;
 
@@ -245,5 +246,45 @@ public sealed class ArchiveIdsPagingTests : ArchiveTestStore
         Assert.Equal(bob[4..], second.Messages.Select(m => m.Id));
         Assert.True(second.Complete);
         Assert.Equal(6, second.Count);
+    }
+}
+
+public sealed class ArchiveQueryTimeoutTests : ArchiveTestStore
+{
+    [Fact]
+    public async Task A_query_past_its_deadline_is_answered_resource_constraint_of_type_wait()
+    {
+        await FillAsync(Alice, Bob, 3);
+        var stalled = new ArchiveStore(new StalledDatabase(Database), new ArchiveOptions { QueryTimeout = TimeSpan.FromMilliseconds(100) });
+
+        var outcome = await stalled.QueryAsync(Alice, new ArchiveQuery(), Time.GetUtcNow(), CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Null(outcome.Value);
+        Assert.Equal("resource-constraint", outcome.Error?.Condition);
+        Assert.Equal("wait", outcome.Error?.Type);
+    }
+
+    [Fact]
+    public async Task A_query_stopped_by_its_caller_is_cancelled_not_answered()
+    {
+        var stalled = new ArchiveStore(new StalledDatabase(Database), new ArchiveOptions { QueryTimeout = TimeSpan.FromMinutes(5) });
+        using var stopping = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            stalled.QueryAsync(Alice, new ArchiveQuery(), Time.GetUtcNow(), stopping.Token).WaitAsync(TimeSpan.FromMinutes(1)));
+    }
+
+    /// <summary>A database whose connections never open until the caller gives up: the slowest possible query.</summary>
+    private sealed class StalledDatabase(IDatabase inner) : IDatabase
+    {
+        public Dialect Dialect => inner.Dialect;
+
+        public async ValueTask<System.Data.Common.DbConnection> OpenAsync(CancellationToken cancellationToken)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return await inner.OpenAsync(cancellationToken);
+        }
+
+        public Task MigrateAsync(CancellationToken cancellationToken) => inner.MigrateAsync(cancellationToken);
     }
 }
