@@ -25,6 +25,9 @@ public sealed class ArchiveTests
         await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
         await using var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret");
 
+        // The account advertises what the component supports (XEP-0355 bare nesting node).
+        var account = await alice.IqAsync("<iq type='get' to='alice@localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+        Assert.Contains("urn:xmpp:mam:2#extended", account.Descendants(Ns.DiscoInfo + "feature").Select(f => (string?)f.Attribute("var")));
         var prefs = await alice.IqAsync("<iq type='get'><prefs xmlns='urn:xmpp:mam:2'/></iq>");
         Assert.Equal("never", (string?)prefs.Element(Mam + "prefs")!.Attribute("default"));
         await ChatAsync(bob, alice, "before opt-in");
@@ -160,6 +163,42 @@ public sealed class ArchiveTests
         Assert.Equal("0", own.Descendants(Rsm + "count").Single().Value);
         Assert.Equal("always", (string?)(await alice.IqAsync("<iq type='get'><prefs xmlns='urn:xmpp:mam:2'/></iq>")).Element(Mam + "prefs")!.Attribute("default"));
         Assert.Single(await QueryAsync(alice, "mine"));
+    }
+
+    [Fact]
+    public async Task A_flood_of_queries_from_one_user_gets_resource_constraint_beyond_the_limit_while_others_are_answered()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody, new Dictionary<string, string?> { ["Component:MaxRequestsPerUser"] = "1" });
+        var (alice, bob) = await OptedInPairAsync(prosody, component);
+        await using var _ = alice;
+        await using var __ = bob;
+        for (var i = 0; i < 60; i++)
+            await bob.SendAsync($"<message type='chat' to='alice@localhost' id='m{i}'><body>message {i}</body></message>");
+        await Repo.WaitUntilAsync(() => Task.FromResult(ArchiveRows(component) == 60), TimeSpan.FromSeconds(30), "every message is archived");
+
+        // 100 queries of 50 results each in one write, as fast as a misbehaving client can send them.
+        await alice.SendAsync(string.Concat(Enumerable.Range(0, 100).Select(i =>
+            $"<iq type='set' id='flood{i}'><query xmlns='urn:xmpp:mam:2' queryid='flood{i}'/></iq>")));
+        var others = await bob.IqAsync("<iq type='set'><query xmlns='urn:xmpp:mam:2' queryid='bob'/></iq>", TimeSpan.FromSeconds(30));
+        var answers = new List<XElement>();
+        for (var i = 0; i < 100; i++)
+        {
+            var id = $"flood{i}";
+            answers.Add(await alice.WaitForAsync(e => e.Name == Ns.Component + "iq" && (string?)e.Attribute("id") == id, TimeSpan.FromSeconds(60)));
+        }
+
+        Assert.Equal("result", (string?)others.Attribute("type"));
+        var refused = answers.Where(a => (string?)a.Attribute("type") == "error").ToList();
+        Assert.All(refused, r => Assert.Equal("wait", (string?)r.Element(Ns.Component + "error")?.Attribute("type")));
+        Assert.All(refused, r => Assert.NotNull(r.Descendants(Ns.Stanzas + "resource-constraint").SingleOrDefault()));
+        Assert.NotEmpty(refused);
+        Assert.All(answers.Except(refused), a => Assert.Equal("60", a.Descendants(Rsm + "count").Single().Value));
+        // Once the answers are in, the limit is free again.
+        var (results, fin) = await QueryPageAsync(alice, "after", "<max>10</max><before/>");
+        Assert.Equal(10, results.Count);
+        Assert.Equal("60", fin.Descendants(Rsm + "count").Single().Value);
+        Assert.Empty(component.ErrorLines());
     }
 
     private static readonly XNamespace Rsm = "http://jabber.org/protocol/rsm";
