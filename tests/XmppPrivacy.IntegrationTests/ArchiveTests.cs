@@ -201,6 +201,36 @@ public sealed class ArchiveTests
         Assert.Empty(component.ErrorLines());
     }
 
+    [Fact]
+    public async Task With_the_roster_policy_only_messages_with_contacts_in_the_roster_are_archived()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody);
+        await component.WaitForAllConnectedAsync();
+        await Repo.WaitUntilAsync(async () => (await component.HealthAsync()).GetProperty("bridge").GetProperty("present").GetBoolean(),
+            TimeSpan.FromSeconds(15), "the bridge answered hello");
+        foreach (var name in new[] { "alice", "bob", "carol" }) await prosody.RegisterAsync(name, name + "-secret");
+        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
+        await using var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret");
+        await using var carol = await XmppTestClient.LoginAsync(prosody.C2sPort, "carol", "carol-secret");
+        var added = await alice.IqAsync("<iq type='set'><query xmlns='jabber:iq:roster'><item jid='bob@localhost' name='Bob'/></query></iq>");
+        Assert.Equal("result", (string?)added.Attribute("type"));
+        var set = await alice.IqAsync("<iq type='set'><prefs xmlns='urn:xmpp:mam:2' default='roster'/></iq>");
+        Assert.Equal("roster", (string?)set.Element(Mam + "prefs")!.Attribute("default"));
+
+        await ChatAsync(carol, alice, "from a stranger");
+        await ChatAsync(bob, alice, "from a contact");
+        await ChatAsync(alice, carol, "to a stranger");
+        await ChatAsync(alice, bob, "to a contact");
+        await Repo.WaitUntilAsync(() => Task.FromResult(ArchiveRows(component) == 2), TimeSpan.FromSeconds(10), "the contact's messages are archived");
+        // Copies are handled in the order sent: the strangers' messages went first and were not kept.
+
+        Assert.Equal(["from a contact", "to a contact"], (await QueryAsync(alice, "roster")).Select(Body));
+        Assert.Equal(2, ArchiveRows(component));
+        Assert.Empty(component.ErrorLines());
+        Assert.DoesNotContain("did not give a roster", component.Log, StringComparison.Ordinal);
+    }
+
     private static readonly XNamespace Rsm = "http://jabber.org/protocol/rsm";
 
     private static string Body(XElement result) => result.Descendants(Ns.Client + "body").Single().Value;

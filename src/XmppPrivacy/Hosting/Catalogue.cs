@@ -36,7 +36,10 @@ public static class Catalogue
         services.AddSingleton<ActivityStore>();
         services.AddSingleton(sp => new ArchiveStore(sp.GetRequiredService<Storage.IDatabase>(), ArchiveSettings(settings)));
         services.AddSingleton<Sweeps.ISweep, ArchiveSweep>();
-        services.AddSingleton<IEnumerable<IAccountData>>(sp => AccountData(sp.GetRequiredService<ActivityStore>(), sp.GetRequiredService<ArchiveStore>()));
+        // The stores, and what the running process keeps in memory about accounts.
+        services.AddSingleton<IEnumerable<IAccountData>>(sp =>
+            [.. AccountData(sp.GetRequiredService<ActivityStore>(), sp.GetRequiredService<ArchiveStore>()), sp.GetRequiredService<RosterLookup>()]);
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RosterLookup>(sp, settings.Get<string>("Component:Domains:Privacy")));
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<ArchiveService>(sp,
             settings.Get<string>("Component:Domains:Privacy"), settings.Get<string>("Component:ServerDomain")));
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RegistrationNotices>(sp,

@@ -58,6 +58,14 @@ public sealed partial class Router : IStanzaRouter
 
     public Task IdleAsync() => _limits.IdleAsync();
 
+    public bool TryCompleteReply(XElement stanza, string domain)
+    {
+        if (stanza.Kind() != "iq" || stanza.Type() is not ("result" or "error")) return false;
+        // The answer may come on another connection than the question (ejabberd): key by the addressed domain.
+        var addressed = stanza.To() is { } to && _domains.TryGetValue(to.Domain, out var routes) ? routes.Domain : domain;
+        return _tracker.TryComplete(addressed, stanza);
+    }
+
     public async ValueTask RouteAsync(XElement stanza, IOutbound outbound, CancellationToken cancellationToken)
     {
         if (stanza.From() is not { } from || stanza.To() is not { } to)

@@ -119,6 +119,7 @@ public sealed partial class ComponentSession(
                 throw new StreamErrorException(StreamErrorCondition(stanza), "The server ended the stream.", fromPeer: true);
             if (stanza.Name.Namespace != Ns.Component)
                 throw new StreamErrorException("unsupported-stanza-type", "Only message, presence and iq stanzas are accepted.");
+            if (router.TryCompleteReply(stanza, domain)) continue;
             await inbound.WriteAsync(stanza, stopping);
         }
     }

@@ -17,6 +17,7 @@ public static class Ns
     public static readonly XNamespace Version = "jabber:iq:version";
     public static readonly XNamespace Bridge = "urn:xmppprivacy:bridge:0";
     public static readonly XNamespace Forward = "urn:xmpp:forward:0";
+    public static readonly XNamespace Roster = "jabber:iq:roster";
     /// <summary>XEP-0355 namespace delegation: version 2 (Prosody's mod_delegation) and 1 (ejabberd 23.01).</summary>
     public static readonly XNamespace Delegation2 = "urn:xmpp:delegation:2";
     public static readonly XNamespace Delegation1 = "urn:xmpp:delegation:1";

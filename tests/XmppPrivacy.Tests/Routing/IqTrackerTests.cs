@@ -34,6 +34,22 @@ public sealed class IqTrackerTests
     }
 
     [Fact]
+    public async Task The_read_loop_hands_answers_over_before_queueing_so_a_handler_may_wait_for_one()
+    {
+        var (tracker, router, outbound) = Build();
+        var result = XElement.Parse("<iq xmlns='jabber:component:accept' type='result' id='h2' from='localhost' to='privacy.localhost'/>");
+        var stray = XElement.Parse("<iq xmlns='jabber:component:accept' type='result' id='other' from='localhost' to='privacy.localhost'/>");
+        var request = XElement.Parse("<iq xmlns='jabber:component:accept' type='get' id='h3' from='localhost' to='privacy.localhost'><ping xmlns='urn:xmpp:ping'/></iq>");
+
+        var pending = tracker.SendAsync(outbound, Hello("h2"), FakeServer.Patience, CancellationToken.None);
+
+        Assert.True(router.TryCompleteReply(result, "upload.localhost"));
+        Assert.Same(result, await pending.WaitAsync(FakeServer.Patience));
+        Assert.False(router.TryCompleteReply(stray, "privacy.localhost"));
+        Assert.False(router.TryCompleteReply(request, "privacy.localhost"));
+    }
+
+    [Fact]
     public async Task An_error_answer_completes_the_pending_iq_too()
     {
         var (tracker, router, outbound) = Build();

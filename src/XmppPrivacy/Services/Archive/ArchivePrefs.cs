@@ -23,6 +23,14 @@ public sealed record ArchivePrefs(ArchivePolicy Default, IReadOnlyList<string> A
         };
     }
 
+    /// <summary>Whether <see cref="Archives"/> needs to know if <paramref name="with"/> is in the owner's roster.</summary>
+    public bool NeedsRoster(Jid with)
+    {
+        if (Default != ArchivePolicy.Roster) return false;
+        var key = ArchiveStore.Key(with);
+        return !Never.Contains(key, StringComparer.Ordinal) && !Always.Contains(key, StringComparer.Ordinal);
+    }
+
     /// <summary>True when any message at all may be archived (what the bridge needs to know).</summary>
     public bool OptedIn => Default != ArchivePolicy.Never || Always.Count > 0;
 

@@ -48,7 +48,8 @@ public sealed partial class BridgeService
             return Rejected("A message copy needs owner, direction, with, a valid id and one jabber:client message.");
         var owner = Jid.Parse(account);
         var prefs = await archive.GetPrefsAsync(owner, cancellationToken);
-        if (!prefs.Archives(with.Bare, inRoster: null))
+        var inRoster = prefs.NeedsRoster(with.Bare) ? await roster.ContainsAsync(request.Outbound, owner, with.Bare, cancellationToken) : null;
+        if (!prefs.Archives(with.Bare, inRoster))
         {
             Accepted("message-copy-not-kept");
             return IqReply.Empty; // opt-in: nothing is written

@@ -21,7 +21,7 @@ public sealed record BridgeState(bool Present, string? ProsodyVersion, DateTimeO
 /// </summary>
 public sealed partial class BridgeService(
     string privacyDomain, string serverDomain, IqTracker iqs, AccountLifecycle accounts, ActivityStore activity,
-    ArchiveStore archive, IEnumerable<IAccountData> owners, Metrics metrics, TimeProvider time, ILogger<BridgeService> logger)
+    ArchiveStore archive, RosterLookup roster, IEnumerable<IAccountData> owners, Metrics metrics, TimeProvider time, ILogger<BridgeService> logger)
     : IComponentService
 {
     /// <summary>The bridge protocol version this component speaks (docs/bridge-protocol.md).</summary>

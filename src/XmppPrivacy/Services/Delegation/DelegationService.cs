@@ -17,7 +17,7 @@ public sealed record DelegationState(ImmutableSortedSet<string> Namespaces, Immu
 /// connection, ejabberd version 1) for /health. The delegated IQs themselves are routed by the
 /// <see cref="Router"/> to the services that declared them.
 /// </summary>
-[Xep(355, "0.4.2", "namespace delegation, versions 1 and 2"), Xep(356, "0.4.1", "privileged entity advertisements")]
+[Xep(355, "0.4.2", "namespace delegation, versions 1 and 2"), Xep(356, "0.4.1", "roster get (archiving policy roster), message outgoing (archive results)")]
 public sealed class DelegationService(string privacyDomain, string serverDomain) : IComponentService
 {
     private volatile DelegationState _state = new([], []);
