@@ -267,8 +267,13 @@ local function outgoing(event)
 	if origin.type ~= "c2s" or origin.host ~= module.host or not origin.username then
 		return;
 	end
-	if archives(origin.username) and archivable(stanza) and stanza.attr.to then
-		copy(origin.username, "out", jid_bare(stanza.attr.to), stanza, id.long());
+	if not (archives(origin.username) and archivable(stanza) and stanza.attr.to) then
+		return;
+	end
+	local with = jid_bare(stanza.attr.to);
+	-- A message to one's own account is archived once, when it arrives (incoming).
+	if with ~= origin.username.."@"..origin.host then
+		copy(origin.username, "out", with, stanza, id.long());
 	end
 end
 

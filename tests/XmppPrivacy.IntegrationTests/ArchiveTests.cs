@@ -231,6 +231,34 @@ public sealed class ArchiveTests
         Assert.DoesNotContain("did not give a roster", component.Log, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task With_carbons_on_two_devices_each_message_is_archived_once()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody);
+        var (phone, bob) = await OptedInPairAsync(prosody, component);
+        await using var _ = phone;
+        await using var __ = bob;
+        await using var laptop = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret", "laptop");
+        foreach (var device in new[] { phone, laptop })
+            Assert.Equal("result", (string?)(await device.IqAsync("<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>")).Attribute("type"));
+
+        await ChatAsync(bob, phone, "to alice's account");
+        await phone.SendAsync("<message type='chat' to='bob@localhost' id='from-phone'><body>from the phone</body></message>");
+        var carbon = await laptop.WaitForAsync(e => e.Element(XName.Get("sent", "urn:xmpp:carbons:2")) is not null);
+        await bob.SendAsync("<message type='chat' to='alice@localhost/laptop' id='to-laptop'><body>to the laptop</body></message>");
+        var received = await phone.WaitForAsync(e => e.Element(XName.Get("received", "urn:xmpp:carbons:2")) is not null);
+        await phone.SendAsync("<message type='chat' to='alice@localhost/laptop' id='note'><body>note to self</body></message>");
+        await laptop.WaitForAsync(e => (string?)e.Attribute("id") == "note");
+        await Repo.WaitUntilAsync(() => Task.FromResult(ArchiveRows(component) >= 4), TimeSpan.FromSeconds(10), "the messages are archived");
+
+        Assert.NotNull(carbon);
+        Assert.NotNull(received);
+        var results = await QueryAsync(phone, "carbons");
+        Assert.Equal(["to alice's account", "from the phone", "to the laptop", "note to self"], results.Select(Body));
+        Assert.Equal(4, ArchiveRows(component));
+    }
+
     private static readonly XNamespace Rsm = "http://jabber.org/protocol/rsm";
 
     private static string Body(XElement result) => result.Descendants(Ns.Client + "body").Single().Value;
