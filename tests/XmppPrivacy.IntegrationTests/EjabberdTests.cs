@@ -92,11 +92,6 @@ public sealed class EjabberdTests
         Assert.Equal(["carol", "dave"], users.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order());
     }
 
-    /// <summary>
-    /// Stand-in for a <c>ComponentUnderTest.StartAsync(int componentPort, string secret, overrides)</c> overload:
-    /// the existing method only reads the port and secret of the <see cref="ProsodyServer"/> it is given, and the
-    /// overrides win, so a never-started placeholder does. Server and component domains are the same on both servers.
-    /// </summary>
     [Fact]
     public async Task An_ejabberd_registration_reaches_the_admin_anonymised()
     {

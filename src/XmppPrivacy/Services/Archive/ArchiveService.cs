@@ -38,6 +38,10 @@ public sealed partial class ArchiveService(
         var parsed = ArchivePrefs.Parse(request.Payload, store.Options);
         if (parsed.Error is { } error) return error;
         var prefs = parsed.Value!;
+        // Without the bridge (ejabberd, or Prosody without mod_privacy_bridge) no message ever reaches the
+        // archive: say so instead of accepting a promise that cannot be kept.
+        if (prefs.OptedIn && !bridge.State.Present)
+            return StanzaError.FeatureNotImplemented("This server does not pass messages to the archive, so archiving cannot be turned on here.");
         await store.SetPrefsAsync(request.To, prefs, cancellationToken);
         metrics.Increment("xmppprivacy_archive_prefs_set_total");
         // The bridge copies messages only of users who may archive something; a change applies to the next message.
@@ -54,7 +58,7 @@ public sealed partial class ArchiveService(
         var queryId = (string?)request.Payload.Attribute("queryid");
         var privilege = delegation.State.PrivilegeNamespace;
         foreach (var message in page.Value!.Messages)
-            await PrivilegedMessages.SendAsync(request.Outbound, serverDomain, request.To, request.From, privilege, cancellationToken,
+            await PrivilegedMessages.SendAsync(request.Outbound, privacyDomain, serverDomain, request.To, request.From, privilege, cancellationToken,
                 ArchiveReplies.Result(queryId, message));
         metrics.Increment("xmppprivacy_archive_queries_total");
         metrics.Increment("xmppprivacy_archive_results_total", by: page.Value.Messages.Count);

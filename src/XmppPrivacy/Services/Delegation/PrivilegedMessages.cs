@@ -23,7 +23,12 @@ public static class PrivilegedMessages
             new XElement(privilegeNamespace + "privilege", new XElement(Ns.Forward + "forwarded", inner)));
     }
 
-    public static ValueTask<bool> SendAsync(IOutbound outbound, string serverDomain, Jid account, Jid to, XNamespace privilegeNamespace,
-        CancellationToken cancellationToken, params object?[] content) =>
-        outbound.SendAsync(Wrap(outbound.Domain, serverDomain, account, to, privilegeNamespace, content), cancellationToken);
+    /// <summary>
+    /// Sends from <paramref name="privacyDomain"/>, the domain holding the privilege, whichever connection
+    /// <paramref name="outbound"/> is: ejabberd delivers a delegated IQ on any of the component's connections,
+    /// and refuses a privileged message from a domain it granted nothing.
+    /// </summary>
+    public static ValueTask<bool> SendAsync(IOutbound outbound, string privacyDomain, string serverDomain, Jid account, Jid to,
+        XNamespace privilegeNamespace, CancellationToken cancellationToken, params object?[] content) =>
+        outbound.SendAsync(Wrap(privacyDomain, serverDomain, account, to, privilegeNamespace, content), cancellationToken);
 }
