@@ -41,6 +41,10 @@ end
 local queue_size = module:get_option_number("privacy_bridge_queue_size", 10000);
 local queue, head, tail = {}, 1, 0;
 local component_ready, in_flight, warned_full = false, false, false;
+-- Counts the component's greetings. An answer (or timeout) for an event sent before the latest
+-- greeting belongs to a connection that is gone: it is ignored and the event is sent again, so a
+-- component killed with an event in flight does not stall the queue until that IQ times out.
+local generation = 0;
 
 local function queued()
 	return tail - head + 1;
@@ -73,9 +77,12 @@ pump = function ()
 		return;
 	end
 	in_flight = true;
-	local event = queue[head];
+	local event, sent_in = queue[head], generation;
 	event.attr.id = id.medium();
 	module:send_iq(event, nil, 30):next(function (response)
+		if sent_in ~= generation then
+			return;
+		end
 		-- send_iq also resolves with an error stanza when the reply came straight back (a bounce).
 		local reply = response and response.stanza;
 		if reply and reply.attr.type == "error" then
@@ -84,6 +91,9 @@ pump = function ()
 		end
 		delivered();
 	end, function (err)
+		if sent_in ~= generation then
+			return;
+		end
 		failed(err and err.type, err and err.condition);
 	end);
 end
@@ -122,8 +132,10 @@ module:hook("iq-get/host/"..xmlns_bridge..":hello", function (event)
 		started = unix_ms(prosody.start_time);
 		queued = ("%d"):format(queued());
 	}));
-	-- The component is (back) here: replay what waited.
-	component_ready, warned_full = true, false;
+	-- The component is (back) here: replay what waited, starting with an event that was in flight
+	-- (the component stores each event once, so sending it again is safe).
+	generation = generation + 1;
+	component_ready, warned_full, in_flight = true, false, false;
 	pump();
 	return true;
 end);

@@ -9,21 +9,18 @@ public sealed class ProcessTests
 {
     private static readonly string Program = Path.Combine(AppContext.BaseDirectory, "xmpp-privacy.dll");
 
-    [Fact]
-    public async Task Sigterm_closes_the_streams_and_exits_0()
+    /// <summary>Starts <c>xmpp-privacy run</c> against <paramref name="prosody"/> and waits until /health answers.</summary>
+    private static async Task<Process> StartRunAsync(ProsodyServer prosody, string database, int httpPort, Dictionary<string, string>? environment = null)
     {
-        await using var prosody = await ProsodyServer.StartAsync();
-        var state = Repo.TempDirectory("xp-process");
-        var httpPort = Repo.FreePort();
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         start.ArgumentList.Add(Program);
         start.ArgumentList.Add("run");
         start.Environment["XMPPPRIVACY_Component__Port"] = prosody.ComponentPort.ToString();
         start.Environment["XMPPPRIVACY_Component__Secret"] = prosody.Secret;
         start.Environment["XMPPPRIVACY_Http__Urls"] = $"http://127.0.0.1:{httpPort}";
-        start.Environment["XMPPPRIVACY_Storage__Path"] = Path.Combine(state, "db.sqlite");
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
+        start.Environment["XMPPPRIVACY_Storage__Path"] = database;
+        foreach (var (key, value) in environment ?? []) start.Environment[key] = value;
+        var process = Process.Start(start)!;
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
         await Repo.WaitUntilAsync(async () =>
         {
@@ -36,6 +33,16 @@ public sealed class ProcessTests
                 return false;
             }
         }, TimeSpan.FromSeconds(30), "the component is connected");
+        return process;
+    }
+
+    [Fact]
+    public async Task Sigterm_closes_the_streams_and_exits_0()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        var state = Repo.TempDirectory("xp-process");
+        using var process = await StartRunAsync(prosody, Path.Combine(state, "db.sqlite"), Repo.FreePort());
+        var stderr = process.StandardError.ReadToEndAsync();
 
         await Repo.TerminateAsync(process.Id);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(25));
@@ -47,6 +54,68 @@ public sealed class ProcessTests
             prosody.Log().Split('\n').Count(l => l.Contains("Received </stream:stream>")) >= 3), TimeSpan.FromSeconds(5), "three streams closed");
         Assert.DoesNotContain(" fail ", await stderr);
         Directory.Delete(state, recursive: true);
+    }
+
+    [Fact]
+    public async Task Killed_while_archiving_under_load_the_database_is_intact_and_every_message_is_archived_once_after_restart()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        var state = Repo.TempDirectory("xp-kill");
+        var database = Path.Combine(state, "db.sqlite");
+        var httpPort = Repo.FreePort();
+        var always = new Dictionary<string, string> { ["XMPPPRIVACY_Archive__DefaultPolicy"] = "always" };
+        var process = await StartRunAsync(prosody, database, httpPort, always);
+        await prosody.RegisterAsync("alice", "alice-secret");
+        await prosody.RegisterAsync("bob", "bob-secret");
+        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
+        await using var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret");
+        const int total = 400;
+
+        // Both archive everything: each message is two rows (bob's copy out, alice's copy in).
+        for (var i = 0; i < total / 2; i++)
+            await bob.SendAsync($"<message type='chat' to='alice@localhost' id='k{i}'><body>message {i}</body></message>");
+        await Repo.WaitUntilAsync(() => Task.FromResult(Rows(database) > 20), TimeSpan.FromSeconds(30), "archiving is under way");
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+        process.Dispose();
+        for (var i = total / 2; i < total; i++)
+            await bob.SendAsync($"<message type='chat' to='alice@localhost' id='k{i}'><body>message {i}</body></message>");
+        await alice.WaitForAsync(e => (string?)e.Attribute("id") == $"k{total - 1}");
+        var atKill = Rows(database);
+
+        using var restarted = await StartRunAsync(prosody, database, httpPort, always);
+        await Repo.WaitUntilAsync(() => Task.FromResult(Rows(database) == 2 * total), TimeSpan.FromSeconds(60), "every copy is archived");
+        await Task.Delay(500); // a late duplicate would show now
+
+        Assert.InRange(atKill, 1, 2 * total - 1);
+        Assert.Equal(2 * total, Rows(database));
+        Assert.Equal(total, Scalar(database, "SELECT COUNT(DISTINCT xml) FROM archive_messages WHERE owner = 'alice@localhost';"));
+        Assert.Equal("ok", Text(database, "PRAGMA integrity_check;"));
+        await Repo.TerminateAsync(restarted.Id);
+        await restarted.WaitForExitAsync();
+        Directory.Delete(state, recursive: true);
+    }
+
+    private static long Rows(string database) => File.Exists(database) ? Scalar(database, "SELECT COUNT(*) FROM archive_messages;") : 0;
+
+    private static long Scalar(string database, string sql) => Convert.ToInt64(Query(database, sql));
+
+    private static string Text(string database, string sql) => Convert.ToString(Query(database, sql))!;
+
+    private static object? Query(string database, string sql)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        try
+        {
+            return command.ExecuteScalar();
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode == 1) // no such table yet
+        {
+            return 0L;
+        }
     }
 
     [Fact]
