@@ -67,7 +67,7 @@ async def connect(jid, password, host, port):
 async def history(account, reverse, page_size):
     """Every archived body, oldest first, paging with RSM like a client does."""
     bodies, pages = [], 0
-    async for page in account["xep_0313"].iterate(reverse=reverse, rsm={"max": page_size}):
+    async for page in account["xep_0313"].retrieve(iterator=True, reverse=reverse, rsm={"max": page_size}):
         pages += 1
         results = [m["mam_result"]["forwarded"]["stanza"]["body"] for m in page["mam"]["results"]]
         bodies = results + bodies if reverse else bodies + results
