@@ -52,24 +52,37 @@ end
 
 local pump;
 
+-- After a failure the head event is tried again after retry_delay seconds (5, doubling up to 60),
+-- or at once when the component greets us again.
+local retry_delay, retry_pending = nil, false;
+
 local function delivered()
-	queue[head], head, in_flight = nil, head + 1, false;
+	queue[head], head, in_flight, retry_delay = nil, head + 1, false, nil;
 	pump();
 end
 
 local function failed(error_type, condition)
 	in_flight = false;
-	-- Prosody answers for a disconnected component (cancel/service-unavailable, wait/remote-server-timeout)
-	-- and times out: keep the event. Only a malformed event (modify) is refused for good: drop it so it
-	-- does not block the rest.
+	-- Only a malformed event (modify) is refused for good: drop it so it does not block the rest.
 	if error_type == "modify" then
 		module:log("warn", "The component refused a bridge event (%s); dropped", tostring(condition));
 		queue[head], head = nil, head + 1;
 		pump();
 		return;
 	end
-	component_ready = false;
-	module:log("debug", "Component unreachable (%s); keeping %d events until it is back", tostring(condition), queued());
+	-- Anything else keeps the event: Prosody answering for a disconnected component
+	-- (wait/remote-server-timeout, cancel/service-unavailable), a timeout, or the component unable to
+	-- store it just now (wait/resource-constraint when its disk is full, internal-server-error).
+	retry_delay = math.min((retry_delay or 2.5) * 2, 60);
+	module:log("debug", "Bridge event not delivered (%s); keeping %d events, next try in %ds",
+		tostring(condition), queued(), retry_delay);
+	if not retry_pending then
+		retry_pending = true;
+		module:add_timer(retry_delay, function ()
+			retry_pending = false;
+			pump();
+		end);
+	end
 end
 
 pump = function ()
@@ -135,7 +148,7 @@ module:hook("iq-get/host/"..xmlns_bridge..":hello", function (event)
 	-- The component is (back) here: replay what waited, starting with an event that was in flight
 	-- (the component stores each event once, so sending it again is safe).
 	generation = generation + 1;
-	component_ready, warned_full, in_flight = true, false, false;
+	component_ready, warned_full, in_flight, retry_delay = true, false, false, nil;
 	pump();
 	return true;
 end);

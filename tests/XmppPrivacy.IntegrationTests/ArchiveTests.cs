@@ -1,6 +1,8 @@
 using System.Xml.Linq;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using XmppPrivacy.IntegrationTests.Infrastructure;
+using XmppPrivacy.Storage;
 using XmppPrivacy.Xmpp;
 
 namespace XmppPrivacy.IntegrationTests;
@@ -257,6 +259,37 @@ public sealed class ArchiveTests
         var results = await QueryAsync(phone, "carbons");
         Assert.Equal(["to alice's account", "from the phone", "to the laptop", "note to self"], results.Select(Body));
         Assert.Equal(4, ArchiveRows(component));
+    }
+
+    [Fact]
+    public async Task On_a_full_disk_copies_wait_in_the_bridge_and_are_all_archived_once_when_there_is_room_again()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        var path = Path.Combine(Repo.TempDirectory("xp-full"), "xmpp-privacy.db");
+        var disk = new FullDiskDatabase(new SqliteDatabase(path));
+        await using var component = await ComponentUnderTest.StartAsync(prosody, new Dictionary<string, string?> { ["Storage:Path"] = path },
+            services => services.AddSingleton<IDatabase>(disk));
+        var (alice, bob) = await OptedInPairAsync(prosody, component);
+        await using var _ = alice;
+        await using var __ = bob;
+        for (var i = 0; i < 5; i++)
+            await ChatAsync(bob, alice, $"message {i}");
+        await Repo.WaitUntilAsync(() => Task.FromResult(ArchiveRows(component) == 5), TimeSpan.FromSeconds(10), "the first messages are archived");
+
+        disk.Full = true;
+        for (var i = 5; i < 60; i++)
+            await ChatAsync(bob, alice, $"message {i}"); // delivery does not depend on the archive
+        await Repo.WaitUntilAsync(() => Task.FromResult(component.ErrorLines().Any()), TimeSpan.FromSeconds(10), "the component failed to store a copy");
+        var whileFull = ArchiveRows(component);
+        disk.Full = false;
+        await Repo.WaitUntilAsync(() => Task.FromResult(ArchiveRows(component) == 60), TimeSpan.FromSeconds(90), "every copy is archived after the disk has room");
+
+        Assert.InRange(whileFull, 5, 59);
+        var (results, fin) = await QueryPageAsync(alice, "after-full", "<max>50</max><before/>");
+        var (older, _) = await QueryPageAsync(alice, "after-full-2", $"<max>50</max><before>{fin.Descendants(Rsm + "first").Single().Value}</before>");
+        Assert.Equal(Enumerable.Range(0, 60).Select(i => $"message {i}"), older.Concat(results).Select(Body));
+        Assert.Equal(60, ArchiveRows(component));
+        Assert.All(component.ErrorLines(), line => Assert.Contains("SqliteException", line, StringComparison.Ordinal));
     }
 
     private static readonly XNamespace Rsm = "http://jabber.org/protocol/rsm";

@@ -14,7 +14,9 @@ namespace XmppPrivacy.Hosting;
 /// <summary>Wires the component: options, logging, storage, router and services, links, sweeps and HTTP.</summary>
 public static class ComponentHost
 {
-    public static WebApplication Build(Settings settings, TimeProvider? time = null, TextWriter? console = null)
+    /// <param name="replace">Applied last, so it can replace a registration (the tests put a database in front of the real one).</param>
+    public static WebApplication Build(Settings settings, TimeProvider? time = null, TextWriter? console = null,
+        Action<IServiceCollection>? replace = null)
     {
         time ??= TimeProvider.System;
         var secret = settings.ComponentSecret();
@@ -72,6 +74,7 @@ public static class ComponentHost
         services.AddSingleton<ISweep, Services.Bridge.AccountReconcileSweep>();
         services.AddSingleton<SweepService>();
         services.AddHostedService(sp => sp.GetRequiredService<SweepService>());
+        replace?.Invoke(services);
 
         var app = builder.Build();
         HttpEndpoints.Map(app);

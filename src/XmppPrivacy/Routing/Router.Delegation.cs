@@ -89,7 +89,7 @@ public sealed partial class Router
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogHandlerFailed(_logger, "delegated iq", routes.Domain, e.GetType().Name);
-            return StanzaError.InternalServerError();
+            return Failure(e);
         }
     }
 }

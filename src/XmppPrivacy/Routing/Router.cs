@@ -102,7 +102,7 @@ public sealed partial class Router : IStanzaRouter
         {
             LogHandlerFailed(_logger, stanza.Kind(), outbound.Domain, e.GetType().Name);
             if (!stanza.MustNotBeAnswered())
-                await outbound.SendAsync(Stanza.ErrorFor(stanza, StanzaError.InternalServerError()), cancellationToken);
+                await outbound.SendAsync(Stanza.ErrorFor(stanza, Failure(e)), cancellationToken);
         }
     }
 
@@ -145,6 +145,9 @@ public sealed partial class Router : IStanzaRouter
         var answer = reply.Error is { } error ? Stanza.ErrorFor(iq, error) : Stanza.ResultFor(iq, reply.Payload);
         await outbound.SendAsync(answer, cancellationToken);
     }
+
+    /// <summary>What a failed handler answers: <c>resource-constraint</c> (wait) when storage is full, else a bare internal error.</summary>
+    private static StanzaError Failure(Exception e) => Storage.Db.IsStorageFull(e) ? Storage.Db.StorageFull : StanzaError.InternalServerError();
 
     private static IqReply DiscoInfo(DomainRoutes routes, XElement query, Jid to)
     {

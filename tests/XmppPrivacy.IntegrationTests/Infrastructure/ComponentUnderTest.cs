@@ -28,13 +28,15 @@ public sealed class ComponentUnderTest : IAsyncDisposable
     public string DatabasePath { get; private init; } = "";
     public IServiceProvider Services => _app.Services;
 
-    public static Task<ComponentUnderTest> StartAsync(ProsodyServer prosody, IDictionary<string, string?>? overrides = null) =>
-        StartAsync(prosody.ComponentPort, prosody.Secret, overrides);
+    public static Task<ComponentUnderTest> StartAsync(ProsodyServer prosody, IDictionary<string, string?>? overrides = null,
+        Action<IServiceCollection>? replace = null) =>
+        StartAsync(prosody.ComponentPort, prosody.Secret, overrides, replace);
 
     public static Task<ComponentUnderTest> StartAsync(EjabberdServer ejabberd, IDictionary<string, string?>? overrides = null) =>
         StartAsync(ejabberd.ComponentPort, ejabberd.Secret, overrides);
 
-    public static async Task<ComponentUnderTest> StartAsync(int componentPort, string secret, IDictionary<string, string?>? overrides = null)
+    public static async Task<ComponentUnderTest> StartAsync(int componentPort, string secret, IDictionary<string, string?>? overrides = null,
+        Action<IServiceCollection>? replace = null)
     {
         var state = Repo.TempDirectory("xp-component");
         var httpPort = Repo.FreePort();
@@ -53,7 +55,7 @@ public sealed class ComponentUnderTest : IAsyncDisposable
         var settings = Settings.From(Settings.Load(null, values));
         var log = new StringWriter();
         var synchronised = TextWriter.Synchronized(log);
-        var app = ComponentHost.Build(settings, console: synchronised);
+        var app = ComponentHost.Build(settings, console: synchronised, replace: replace);
         var component = new ComponentUnderTest(app, state, httpPort) { _log = log, _logSync = synchronised, DatabasePath = values["Storage:Path"]! };
         await ComponentHost.PrepareAsync(app, CancellationToken.None);
         await app.StartAsync();

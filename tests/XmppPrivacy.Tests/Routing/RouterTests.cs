@@ -294,6 +294,33 @@ public sealed class RouterTests
         Assert.Equal(5, outbound.Sent.Select(Inner).Count(i => (string?)i.Attribute("type") == "result"));
     }
 
+    [Fact]
+    public async Task A_full_disk_is_answered_resource_constraint_of_type_wait_and_other_failures_internal_server_error_without_detail()
+    {
+        var router = new Router(["privacy.localhost"], [new CoreService(), new FailingStore()], new IqTracker(), new TestLog().For<Router>(), "localhost");
+
+        var full = await RouteAsync(router, Iq("set", "f1", "privacy.localhost", new XElement(Example + "full")).ToString());
+        var broken = await RouteAsync(router, Iq("set", "f2", "privacy.localhost", new XElement(Example + "broken")).ToString());
+        var delegated = Inner(await RouteAsync(router, Delegated("alice@localhost/phone", null, "<metadata xmlns='urn:xmpp:mam:2'/>")));
+
+        Assert.Equal("wait", (string?)full.Element(Ns.Component + "error")?.Attribute("type"));
+        Assert.NotNull(full.Descendants(Ns.Stanzas + "resource-constraint").SingleOrDefault());
+        Assert.NotNull(broken.Descendants(Ns.Stanzas + "internal-server-error").SingleOrDefault());
+        Assert.DoesNotContain("secret", broken.ToString(), StringComparison.Ordinal);
+        Assert.NotNull(delegated.Descendants(Ns.Stanzas + "resource-constraint").SingleOrDefault());
+    }
+
+    /// <summary>Fails like a store on a full disk (SQLITE_FULL), or with any other exception.</summary>
+    private sealed class FailingStore : IComponentService
+    {
+        public IReadOnlyCollection<string>? Domains => null;
+
+        public void Declare(ServiceBuilder service) => service
+            .Iq("set", Example + "full", (_, _) => throw new Microsoft.Data.Sqlite.SqliteException("database or disk is full", 13))
+            .Iq("set", Example + "broken", (_, _) => throw new InvalidOperationException("secret detail"))
+            .DelegatedIq("get", Mam + "metadata", (_, _) => throw new Microsoft.Data.Sqlite.SqliteException("database or disk is full", 13));
+    }
+
     private static async Task WaitForAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
