@@ -19,9 +19,7 @@ public sealed class ArchiveTests
     {
         await using var prosody = await ProsodyServer.StartAsync();
         await using var component = await ComponentUnderTest.StartAsync(prosody);
-        await component.WaitForAllConnectedAsync();
-        await Repo.WaitUntilAsync(async () => (await component.HealthAsync()).GetProperty("bridge").GetProperty("present").GetBoolean(),
-            TimeSpan.FromSeconds(15), "the bridge answered hello");
+        await ComponentChecks.WaitForBridgeAsync(component);
         await prosody.RegisterAsync("alice", "alice-secret");
         await prosody.RegisterAsync("bob", "bob-secret");
         await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
@@ -208,9 +206,7 @@ public sealed class ArchiveTests
     {
         await using var prosody = await ProsodyServer.StartAsync();
         await using var component = await ComponentUnderTest.StartAsync(prosody);
-        await component.WaitForAllConnectedAsync();
-        await Repo.WaitUntilAsync(async () => (await component.HealthAsync()).GetProperty("bridge").GetProperty("present").GetBoolean(),
-            TimeSpan.FromSeconds(15), "the bridge answered hello");
+        await ComponentChecks.WaitForBridgeAsync(component);
         foreach (var name in new[] { "alice", "bob", "carol" }) await prosody.RegisterAsync(name, name + "-secret");
         await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
         await using var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret");
@@ -298,9 +294,7 @@ public sealed class ArchiveTests
 
     private static async Task<(XmppTestClient Alice, XmppTestClient Bob)> OptedInPairAsync(ProsodyServer prosody, ComponentUnderTest component)
     {
-        await component.WaitForAllConnectedAsync();
-        await Repo.WaitUntilAsync(async () => (await component.HealthAsync()).GetProperty("bridge").GetProperty("present").GetBoolean(),
-            TimeSpan.FromSeconds(15), "the bridge answered hello");
+        await ComponentChecks.WaitForBridgeAsync(component);
         await prosody.RegisterAsync("alice", "alice-secret");
         await prosody.RegisterAsync("bob", "bob-secret");
         var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");

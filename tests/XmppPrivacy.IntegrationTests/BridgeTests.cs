@@ -15,9 +15,7 @@ public sealed class BridgeTests
     {
         await using var prosody = await ProsodyServer.StartAsync();
         await using var component = await ComponentUnderTest.StartAsync(prosody);
-        await component.WaitForAllConnectedAsync();
-        await Repo.WaitUntilAsync(async () => (await component.HealthAsync()).GetProperty("bridge").GetProperty("present").GetBoolean(),
-            TimeSpan.FromSeconds(15), "the bridge answered hello");
+        await ComponentChecks.WaitForBridgeAsync(component);
         var started = (await component.HealthAsync()).GetProperty("bridge").GetProperty("serverStarted").GetDateTimeOffset();
         Assert.InRange(started, DateTimeOffset.UtcNow.AddMinutes(-2), DateTimeOffset.UtcNow.AddMinutes(1));
         await prosody.RegisterAsync("carol", "carol-secret");
@@ -65,8 +63,7 @@ public sealed class BridgeTests
             ["Notices:Admins"] = "admin@localhost",
         };
         await using (var before = await ComponentUnderTest.StartAsync(prosody, settings))
-            await Repo.WaitUntilAsync(async () => (await before.HealthAsync()).GetProperty("bridge").GetProperty("present").GetBoolean(),
-                TimeSpan.FromSeconds(15), "the bridge answered hello");
+            await ComponentChecks.WaitForBridgeAsync(before);
 
         // The component is away: a registration and a login happen meanwhile.
         await using var admin = await NoticesTests.AdminAsync(prosody);
@@ -90,8 +87,7 @@ public sealed class BridgeTests
     {
         await using var prosody = await ProsodyServer.StartAsync();
         await using var component = await ComponentUnderTest.StartAsync(prosody);
-        await Repo.WaitUntilAsync(async () => (await component.HealthAsync()).GetProperty("bridge").GetProperty("present").GetBoolean(),
-            TimeSpan.FromSeconds(15), "the bridge answered hello");
+        await ComponentChecks.WaitForBridgeAsync(component);
         var first = (await component.HealthAsync()).GetProperty("bridge").GetProperty("serverStarted").GetDateTimeOffset();
 
         await Task.Delay(1100); // Prosody's start time has a resolution of a second or better

@@ -14,12 +14,7 @@ public sealed class DelegationTests
         await using var prosody = await ProsodyServer.StartAsync();
         await using var component = await ComponentUnderTest.StartAsync(prosody);
         await component.WaitForAllConnectedAsync();
-        await Repo.WaitUntilAsync(async () =>
-        {
-            var delegation = (await component.HealthAsync()).GetProperty("delegation");
-            return delegation.GetProperty("namespaces").EnumerateArray().Any(n => n.GetString() == "urn:xmpp:mam:2")
-                && delegation.GetProperty("privileges").EnumerateArray().Any(p => p.GetString() == "message:outgoing");
-        }, TimeSpan.FromSeconds(15), "Prosody advertised the delegation of urn:xmpp:mam:2 and the message privilege");
+        await ComponentChecks.WaitForDelegationAsync(component);
         await prosody.RegisterAsync("alice", "alice-secret");
         await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
 

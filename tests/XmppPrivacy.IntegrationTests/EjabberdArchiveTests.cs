@@ -22,12 +22,7 @@ public sealed class EjabberdArchiveTests
         await using var ejabberd = await EjabberdServer.StartAsync();
         await using var component = await ComponentUnderTest.StartAsync(ejabberd);
         await component.WaitForAllConnectedAsync();
-        await Repo.WaitUntilAsync(async () =>
-        {
-            var delegation = (await component.HealthAsync()).GetProperty("delegation");
-            return delegation.GetProperty("namespaces").EnumerateArray().Any(n => n.GetString() == "urn:xmpp:mam:2")
-                && delegation.GetProperty("privileges").EnumerateArray().Any(p => p.GetString() == "message:outgoing");
-        }, TimeSpan.FromSeconds(15), "ejabberd advertised the delegation of urn:xmpp:mam:2 and the message privilege");
+        await ComponentChecks.WaitForDelegationAsync(component);
         await ejabberd.RegisterAsync("alice", "alice-secret");
         await ejabberd.RegisterAsync("bob", "bob-secret");
         await using var alice = await XmppTestClient.LoginAsync(ejabberd.C2sPort, "alice", "alice-secret");

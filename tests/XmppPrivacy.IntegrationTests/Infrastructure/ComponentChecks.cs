@@ -7,6 +7,23 @@ public static class ComponentChecks
 {
     public static readonly string[] Domains = [ProsodyServer.PrivacyDomain, ProsodyServer.UploadDomain, ProsodyServer.RoomsDomain];
 
+    /// <summary>Waits until the server advertised the delegation of urn:xmpp:mam:2 and the message privilege (/health shows both).</summary>
+    public static Task WaitForDelegationAsync(ComponentUnderTest component) =>
+        Repo.WaitUntilAsync(async () =>
+        {
+            var delegation = (await component.HealthAsync()).GetProperty("delegation");
+            return delegation.GetProperty("namespaces").EnumerateArray().Any(n => n.GetString() == "urn:xmpp:mam:2")
+                && delegation.GetProperty("privileges").EnumerateArray().Any(p => p.GetString() == "message:outgoing");
+        }, TimeSpan.FromSeconds(15), "the server advertised the delegation of urn:xmpp:mam:2 and the message privilege");
+
+    /// <summary>Waits until every link is up and the Prosody bridge answered the component's hello.</summary>
+    public static async Task WaitForBridgeAsync(ComponentUnderTest component)
+    {
+        await component.WaitForAllConnectedAsync();
+        await Repo.WaitUntilAsync(async () => (await component.HealthAsync()).GetProperty("bridge").GetProperty("present").GetBoolean(),
+            TimeSpan.FromSeconds(15), "the bridge answered hello");
+    }
+
     /// <summary>The server lists every component domain, and each answers disco#info, ping and version; unknown IQs get service-unavailable.</summary>
     public static async Task AssertDomainsAnswerAsync(XmppTestClient client)
     {
