@@ -1,0 +1,299 @@
+#!/usr/bin/env bash
+# Chat throughput through a real Prosody 0.12, side by side in one run on this machine, with the same load:
+#   (a) "bridge+component": Prosody with mod_privacy_bridge, and the XmppPrivacy component (Release build)
+#       archiving every message (Archive:DefaultPolicy=always, so nobody needs to send preferences);
+#   (b) "mod_mam":          Prosody's own mod_mam (storage = "sql", SQLite, default_archive_policy = true),
+#       without the bridge and without the component.
+# Each configuration gets its own free loopback ports and its own state under one temp directory (deleted at
+# the end). The load generator (bench/XmppPrivacy.ChatLoad) registers and logs in CHAT_BENCH_PAIRS (20)
+# sender/receiver pairs (40 users, plain c2s, SASL PLAIN on loopback); each sender sends CHAT_BENCH_MESSAGES
+# (2000) chat messages of about 300 bytes to its receiver's bare JID, at most CHAT_BENCH_WINDOW (100) of them
+# sent but not yet delivered, after an unmeasured warm-up of CHAT_BENCH_WARMUP (50) per pair.
+# Measured: messages/s delivered from the first send to the last delivery, p50/p99 send→delivery latency,
+# how long after the last delivery the archive held every message (copies reach the component
+# asynchronously), and peak RSS (VmHWM) and CPU seconds of Prosody and of the component.
+# Checks (exit 1 when one fails, after both configurations ran and the table is printed): every message
+# delivered, and the archive holds exactly 2 rows per message (the sender's outgoing copy and the receiver's
+# incoming copy), i.e. each of the 40 users exactly (warm-up + measured) rows.
+# Prints one table and "bridge+component / mod_mam throughput = X.XX". Takes about 2–4 minutes on 2 cores.
+# Options are environment variables: CHAT_BENCH_PAIRS, CHAT_BENCH_MESSAGES, CHAT_BENCH_WINDOW, CHAT_BENCH_WARMUP,
+# CHAT_BENCH_RATE (total messages/s the senders are paced to; 0 = as fast as the window allows),
+# CHAT_BENCH_ONLY=bridge|mam (run one configuration), CHAT_BENCH_ARCHIVE_TIMEOUT (seconds to wait for the
+# archive, 300), CHAT_BENCH_KEEP=1 (keep the temp directory with the logs and databases),
+# CHAT_BENCH_COMPONENT_DB_DIR (put the component's database there instead, e.g. /dev/shm to see what the disk
+# costs; deleted at the end), CHAT_BENCH_COMPONENT_DIR (a component already built, instead of building src/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+pairs=${CHAT_BENCH_PAIRS:-20}
+messages=${CHAT_BENCH_MESSAGES:-2000}
+window=${CHAT_BENCH_WINDOW:-100}
+warmup=${CHAT_BENCH_WARMUP:-50}
+rate=${CHAT_BENCH_RATE:-0}
+only=${CHAT_BENCH_ONLY:-}
+archive_timeout=${CHAT_BENCH_ARCHIVE_TIMEOUT:-300}
+
+missing=()
+for tool in prosody prosodyctl dotnet sqlite3 curl python3; do
+	command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if [ "$only" != bridge ] && ! dpkg-query -W -f='${Status}' lua-dbi-sqlite3 2>/dev/null | grep -q "install ok installed"; then
+	missing+=("lua-dbi-sqlite3 (Prosody's SQL storage for mod_mam)")
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "Missing: ${missing[*]}. Run scripts/install-deps.sh, and: apt-get install prosody lua-dbi-sqlite3 sqlite3 curl" >&2
+	exit 1
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/xmppprivacy-chatbench-XXXXXX")
+started=() # PIDs of everything this script started, stopped in reverse order
+stop_pid() {
+	local pid=$1
+	kill -0 "$pid" 2>/dev/null || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	for _ in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+	local code=$?
+	trap - EXIT INT TERM
+	trap "" PIPE
+	for ((i = ${#started[@]} - 1; i >= 0; i--)); do stop_pid "${started[$i]}"; done
+	[ -n "${CHAT_BENCH_COMPONENT_DB_DIR:-}" ] && rm -f "$CHAT_BENCH_COMPONENT_DB_DIR/xmpp-privacy-chatbench-$$.db"*
+	if [ "${CHAT_BENCH_KEEP:-}" = 1 ]; then
+		echo "Kept $tmp" >&2
+	else
+		rm -rf "$tmp"
+	fi
+	exit "$code"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+wait_port() { # port seconds pid
+	for _ in $(seq 1 $(($2 * 10))); do
+		kill -0 "$3" 2>/dev/null || return 1
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+peak_rss_mb() { # pid: VmHWM in MB, or "?" when the process is gone
+	awk '/^VmHWM:/ { printf "%.0f", $2 / 1024; found = 1 } END { if (!found) printf "?" }' "/proc/$1/status" 2>/dev/null || printf "?"
+}
+cpu_ticks() { # pid: user + system clock ticks so far
+	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+now_ms() { date +%s%3N; }
+value() { # file key
+	sed -n "s/^$2=//p" "$1" | tail -n 1
+}
+
+echo "Building the component and the load generator (Release) ..."
+component_dir=${CHAT_BENCH_COMPONENT_DIR:-$tmp/component}
+if [ -z "${CHAT_BENCH_COMPONENT_DIR:-}" ]; then
+	dotnet build "$root/src/XmppPrivacy" -c Release -o "$component_dir" -nologo -v quiet >"$tmp/build-component.log" 2>&1 ||
+		{ cat "$tmp/build-component.log" >&2; echo "Building the component failed." >&2; exit 1; }
+fi
+dotnet build "$root/bench/XmppPrivacy.ChatLoad" -c Release -o "$tmp/chatload" -nologo -v quiet >"$tmp/build-chatload.log" 2>&1 ||
+	{ cat "$tmp/build-chatload.log" >&2; echo "Building the load generator failed." >&2; exit 1; }
+ticks_per_s=$(getconf CLK_TCK)
+row_format='%-17s %8s %8s %8s %9s %9s %13s %15s %15s'
+
+failures=()
+rows_out=() # one table row per configuration
+rss_out=()
+declare -A rates archived_rates
+
+# run_config NAME: starts Prosody (and for "bridge" the component), runs the load, checks the archive, stops both.
+run_config() {
+	local name=$1 state="$tmp/$1" c2s component http secret prosody_pid component_pid="" config component_db
+	component_db="${CHAT_BENCH_COMPONENT_DB_DIR:-$state}/xmpp-privacy-chatbench-$$.db"
+	c2s=$(free_port)
+	component=$(free_port)
+	http=$(free_port)
+	secret=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+	mkdir -p "$state"
+	if [ "$name" = bridge ]; then
+		PROSODY_MODULES='"privacy_bridge";' "$root/scripts/generate-prosody-config.sh" "$state" "$c2s" "$component" "$secret" info
+	else
+		PROSODY_MODULES='"mam";' "$root/scripts/generate-prosody-config.sh" "$state" "$c2s" "$component" "$secret" info
+	fi
+	config="$state/prosody.cfg.lua"
+	if [ "$name" = mam ]; then
+		# The template has no placeholder for storage: switch it to SQLite and turn mod_mam on for everyone;
+		# MAM queries stay with mod_mam (no delegation to a component that is not running).
+		sed -i -e 's|^storage = "internal"$|storage = "sql"\nsql = { driver = "SQLite3", database = "prosody.sqlite" }\ndefault_archive_policy = true|' \
+			-e '/delegations = {/d' "$config"
+		grep -q '^storage = "sql"$' "$config" || { echo "Could not switch the generated Prosody configuration to SQL storage." >&2; return 1; }
+	fi
+
+	setsid prosody --config "$config" -F >"$state/prosody.out" 2>&1 &
+	prosody_pid=$!
+	started+=("$prosody_pid")
+	if ! wait_port "$c2s" 30 "$prosody_pid" || ! wait_port "$component" 5 "$prosody_pid"; then
+		tail -n 30 "$state/prosody.log" "$state/prosody.out" >&2 || true
+		echo "Prosody ($name) did not start." >&2
+		return 1
+	fi
+
+	if [ "$name" = bridge ]; then
+		XMPPPRIVACY_Component__Port=$component \
+			XMPPPRIVACY_Component__Secret=$secret \
+			XMPPPRIVACY_Component__ServerDomain=localhost \
+			XMPPPRIVACY_Http__Urls="http://127.0.0.1:$http" \
+			XMPPPRIVACY_Storage__Path="$component_db" \
+			XMPPPRIVACY_Archive__DefaultPolicy=always \
+			XMPPPRIVACY_Log__Level=Warning \
+			setsid dotnet "$component_dir/xmpp-privacy.dll" run >"$state/component.log" 2>&1 &
+		component_pid=$!
+		started+=("$component_pid")
+		local ok=""
+		for _ in $(seq 1 300); do
+			kill -0 "$component_pid" 2>/dev/null || break
+			if curl -fsS "http://127.0.0.1:$http/health" 2>/dev/null | grep -q '"status": *"ok"' &&
+				curl -fsS "http://127.0.0.1:$http/metrics" 2>/dev/null | grep -q '^xmppprivacy_bridge_hello_total [1-9]'; then
+				ok=1
+				break
+			fi
+			sleep 0.1
+		done
+		if [ -z "$ok" ]; then
+			tail -n 30 "$state/component.log" >&2 || true
+			echo "The component did not connect to Prosody or did not greet the bridge." >&2
+			return 1
+		fi
+		sleep 1 # the archiving list (default: archive everyone) follows the greeting
+	fi
+
+	echo "[$name] $((pairs * 2)) users, $pairs pairs x $messages messages (+ $warmup warm-up), window $window$([ "$rate" != 0 ] && echo ", paced to $rate msg/s") ..."
+	local prosody_cpu0 component_cpu0=0 load_rc=0
+	prosody_cpu0=$(cpu_ticks "$prosody_pid")
+	[ -n "$component_pid" ] && component_cpu0=$(cpu_ticks "$component_pid")
+	dotnet "$tmp/chatload/xmppprivacy-chatload.dll" --port "$c2s" --domain localhost --register --prefix "$name" \
+		--pairs "$pairs" --messages "$messages" --warmup "$warmup" --window "$window" --rate "$rate" \
+		>"$state/load.out" 2>"$state/load.err" || load_rc=$?
+	local after_load_ms
+	after_load_ms=$(now_ms)
+	if [ "$load_rc" -ne 0 ] || [ -z "$(value "$state/load.out" rate)" ]; then
+		cat "$state/load.err" >&2
+		failures+=("$name: the load generator failed (exit $load_rc): not every message was delivered")
+		rows_out+=("$(printf "$row_format" "$name" "-" "-" "-" "-" "-" "-" "-" "-")")
+		return 0
+	fi
+	local delivered seconds msg_rate p50 p99 last_ms errors
+	delivered=$(value "$state/load.out" messages)
+	seconds=$(value "$state/load.out" seconds)
+	msg_rate=$(value "$state/load.out" rate)
+	p50=$(value "$state/load.out" p50_ms)
+	p99=$(value "$state/load.out" p99_ms)
+	last_ms=$(value "$state/load.out" last_delivery_unix_ms)
+	errors=$(value "$state/load.out" errors)
+	rates[$name]=$msg_rate
+	[ "$errors" = 0 ] || failures+=("$name: $errors messages came back as errors")
+
+	# The archive: every user must hold exactly (warm-up + measured) messages, 2 rows per message in all.
+	local per_user=$((warmup + messages)) expected=$((2 * pairs * (warmup + messages))) db count_sql users_sql
+	if [ "$name" = bridge ]; then
+		db=$component_db
+		count_sql="SELECT COUNT(*) FROM archive_messages;"
+		users_sql="SELECT COUNT(*) FROM (SELECT owner FROM archive_messages GROUP BY owner HAVING COUNT(*) = $per_user);"
+	else
+		db="$state/data/prosody.sqlite"
+		count_sql="SELECT COUNT(*) FROM prosodyarchive WHERE store = 'archive';"
+		users_sql="SELECT COUNT(*) FROM (SELECT user FROM prosodyarchive WHERE store = 'archive' GROUP BY user HAVING COUNT(*) = $per_user);"
+	fi
+	local count=0 last_count=-1 changed_ms first_poll_ms complete_ms="" deadline_ms
+	first_poll_ms=$(now_ms)
+	changed_ms=$first_poll_ms
+	deadline_ms=$((first_poll_ms + archive_timeout * 1000))
+	while true; do
+		count=$(sqlite3 -cmd '.timeout 5000' "file:$db?mode=ro" "$count_sql" 2>/dev/null || echo 0)
+		if [ "$count" -ge "$expected" ]; then
+			complete_ms=$(now_ms)
+			break
+		fi
+		if [ "$count" != "$last_count" ]; then
+			last_count=$count
+			changed_ms=$(now_ms)
+		fi
+		# Nothing more arrived for 20 s, or too long in all: the copies are lost.
+		if [ $(($(now_ms) - changed_ms)) -gt 20000 ] || [ "$(now_ms)" -gt "$deadline_ms" ]; then
+			break
+		fi
+		sleep 0.1
+	done
+	# Archived throughput: measured messages whose 2 rows are stored, per second from the first measured send until
+	# the archive was complete (or last grew): what the whole path sustains with every copy kept.
+	local archived_rate end_ms
+	end_ms=${complete_ms:-$changed_ms}
+	[ "$end_ms" -lt "$last_ms" ] && end_ms=$last_ms
+	archived_rate=$(awk -v rows="$count" -v w=$((2 * pairs * warmup)) -v t=$((end_ms - $(value "$state/load.out" first_send_unix_ms))) \
+		'BEGIN { m = (rows - w) / 2; if (m < 0) m = 0; printf "%.1f", (t > 0 ? m / (t / 1000) : 0) }')
+	archived_rates[$name]=$archived_rate
+	local complete_after users_ok
+	users_ok=$(sqlite3 -cmd '.timeout 5000' "file:$db?mode=ro" "$users_sql" 2>/dev/null || echo 0)
+	if [ -n "$complete_ms" ]; then
+		if [ "$complete_ms" -eq "$first_poll_ms" ] || [ $((complete_ms - first_poll_ms)) -lt 150 ]; then
+			# Complete at the first look, which came this long after the last delivery (the load generator's exit).
+			complete_after="<= $(awk -v d=$((first_poll_ms - last_ms)) 'BEGIN { printf "%.1f s", d / 1000 }')"
+		else
+			complete_after=$(awk -v d=$((complete_ms - last_ms)) 'BEGIN { printf "%.1f s", d / 1000 }')
+		fi
+	else
+		complete_after="never"
+	fi
+	if [ "$count" -ne "$expected" ] || [ "$users_ok" -ne $((2 * pairs)) ]; then
+		failures+=("$name: the archive holds $count rows, expected $expected (2 per message); $users_ok of $((2 * pairs)) users hold exactly $per_user")
+	fi
+	if [ "$name" = bridge ] && grep -q "Bridge queue full" "$state/prosody.log" 2>/dev/null; then
+		failures+=("bridge: Prosody's log says the bridge queue was full and dropped events (privacy_bridge_queue_size)")
+	fi
+
+	local prosody_rss component_rss prosody_cpu component_cpu="-"
+	prosody_rss=$(peak_rss_mb "$prosody_pid")
+	prosody_cpu=$(awk -v t=$(($(cpu_ticks "$prosody_pid") - prosody_cpu0)) -v hz="$ticks_per_s" 'BEGIN { printf "%.1f", t / hz }')
+	if [ -n "$component_pid" ]; then
+		component_rss=$(peak_rss_mb "$component_pid")
+		component_cpu=$(awk -v t=$(($(cpu_ticks "$component_pid") - component_cpu0)) -v hz="$ticks_per_s" 'BEGIN { printf "%.1f", t / hz }')
+		curl -fsS "http://127.0.0.1:$http/metrics" >"$state/metrics.txt" 2>/dev/null || true
+		stop_pid "$component_pid"
+	fi
+	stop_pid "$prosody_pid"
+	rows_out+=("$(printf "$row_format" "$name" "$delivered" "$seconds" "$msg_rate" "$p50" "$p99" "$count/$expected" "$complete_after" "$archived_rate")")
+	rss_out+=("$(printf '%-17s Prosody peak RSS %5s MB, CPU %6s s; component peak RSS %5s MB, CPU %6s s' "$name" "$prosody_rss" "$prosody_cpu" "${component_rss:--}" "$component_cpu")")
+	echo "[$name] $msg_rate msg/s, p50 $p50 ms, p99 $p99 ms; archive $count/$expected rows, complete after $complete_after"
+}
+
+configs=(bridge mam)
+[ -n "$only" ] && configs=("$only")
+for config in "${configs[@]}"; do
+	run_config "$config" || failures+=("$config: could not run")
+done
+
+echo
+printf "$row_format\n" configuration messages seconds "msgs/s" "p50 ms" "p99 ms" "archive rows" "complete after" "archived msgs/s"
+for row in "${rows_out[@]}"; do echo "$row"; done
+echo
+for row in "${rss_out[@]}"; do echo "$row"; done
+echo "(CPU: seconds used from the load generator's start, logins and warm-up included, until the archive was complete.)"
+if [ -n "${rates[bridge]:-}" ] && [ -n "${rates[mam]:-}" ]; then
+	echo
+	awk -v a="${rates[bridge]}" -v b="${rates[mam]}" 'BEGIN { printf "bridge+component / mod_mam throughput = %.2f (messages delivered)\n", a / b }'
+	awk -v a="${archived_rates[bridge]}" -v b="${archived_rates[mam]}" \
+		'BEGIN { printf "bridge+component / mod_mam archived throughput = %.2f (messages with both copies stored)\n", (b > 0 ? a / b : 0) }'
+fi
+if [ ${#failures[@]} -gt 0 ]; then
+	echo >&2
+	for f in "${failures[@]}"; do echo "FAILED: $f" >&2; done
+	exit 1
+fi
