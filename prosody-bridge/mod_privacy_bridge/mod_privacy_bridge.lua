@@ -11,8 +11,8 @@ local id = require "util.id";
 local jid_prep = require "util.jid".prep;
 local time_now = require "util.time".now;
 
-local xmlns_bridge = "urn:xmppprivacy:bridge:0";
-local protocol_version = "0";
+local xmlns_bridge = "urn:xmppprivacy:bridge:1";
+local protocol_version = "1";
 
 if module:get_host_type() ~= "local" then
 	error("mod_privacy_bridge must be loaded on a VirtualHost, not on the component "..module.host, 0);
@@ -35,15 +35,20 @@ local function unix_ms(seconds)
 	return ("%d"):format(math.floor(seconds * 1000));
 end
 
--- Events wait in a bounded queue and go out one at a time as IQs; an event leaves the queue only
--- when the component acknowledged it. While the component is away (Prosody queues nothing for a
--- disconnected component) they stay here; its next <hello/> starts the replay.
+-- Events wait in a bounded queue and go out in order, in batches: one IQ carries every event queued
+-- at the time (up to privacy_bridge_batch_size events or about 256 KiB), so one turn of Prosody's
+-- event loop moves many. Events leave the queue only when the component acknowledged their batch.
+-- While the component is away (Prosody queues nothing for a disconnected component) they stay here;
+-- its next <hello/> starts the replay.
 local queue_size = module:get_option_number("privacy_bridge_queue_size", 10000);
-local queue, head, tail = {}, 1, 0;
-local component_ready, in_flight, warned_full = false, false, false;
--- Counts the component's greetings. An answer (or timeout) for an event sent before the latest
--- greeting belongs to a connection that is gone: it is ignored and the event is sent again, so a
--- component killed with an event in flight does not stall the queue until that IQ times out.
+local batch_size = module:get_option_number("privacy_bridge_batch_size", 100);
+local batch_bytes = 256 * 1024;
+local queue, sizes, head, tail = {}, {}, 1, 0;
+-- in_flight: how many events at the head of the queue the batch being sent holds (0: none).
+local component_ready, in_flight, warned_full = false, 0, false;
+-- Counts the component's greetings. An answer (or timeout) for a batch sent before the latest
+-- greeting belongs to a connection that is gone: it is ignored and the events are sent again, so a
+-- component killed with a batch in flight does not stall the queue until that IQ times out.
 local generation = 0;
 
 local function queued()
@@ -52,29 +57,37 @@ end
 
 local pump;
 
--- After a failure the head event is tried again after retry_delay seconds (5, doubling up to 60),
+-- After a failure the same events are tried again after retry_delay seconds (5, doubling up to 60),
 -- or at once when the component greets us again.
 local retry_delay, retry_pending = nil, false;
 
+local function forget_in_flight()
+	for i = head, head + in_flight - 1 do
+		queue[i], sizes[i] = nil, nil;
+	end
+	head, in_flight = head + in_flight, 0;
+end
+
 local function delivered()
-	queue[head], head, in_flight, retry_delay = nil, head + 1, false, nil;
+	forget_in_flight();
+	retry_delay = nil;
 	pump();
 end
 
 local function failed(error_type, condition)
-	in_flight = false;
-	-- Only a malformed event (modify) is refused for good: drop it so it does not block the rest.
+	-- Only a malformed batch (modify) is refused for good: drop it so it does not block the rest.
 	if error_type == "modify" then
-		module:log("warn", "The component refused a bridge event (%s); dropped", tostring(condition));
-		queue[head], head = nil, head + 1;
+		module:log("warn", "The component refused %d bridge events (%s); dropped", in_flight, tostring(condition));
+		forget_in_flight();
 		pump();
 		return;
 	end
-	-- Anything else keeps the event: Prosody answering for a disconnected component
+	in_flight = 0;
+	-- Anything else keeps the events: Prosody answering for a disconnected component
 	-- (wait/remote-server-timeout, cancel/service-unavailable), a timeout, or the component unable to
-	-- store it just now (wait/resource-constraint when its disk is full, internal-server-error).
+	-- store them just now (wait/resource-constraint when its disk is full, internal-server-error).
 	retry_delay = math.min((retry_delay or 2.5) * 2, 60);
-	module:log("debug", "Bridge event not delivered (%s); keeping %d events, next try in %ds",
+	module:log("debug", "Bridge events not delivered (%s); keeping %d events, next try in %ds",
 		tostring(condition), queued(), retry_delay);
 	if not retry_pending then
 		retry_pending = true;
@@ -86,13 +99,19 @@ local function failed(error_type, condition)
 end
 
 pump = function ()
-	if in_flight or not component_ready or queued() == 0 then
+	if in_flight > 0 or not component_ready or queued() == 0 then
 		return;
 	end
-	in_flight = true;
-	local event, sent_in = queue[head], generation;
-	event.attr.id = id.medium();
-	module:send_iq(event, nil, 30):next(function (response)
+	local batch = st.iq({ type = "set", from = module.host, to = component_jid, id = id.medium() })
+		:tag("batch", { xmlns = xmlns_bridge });
+	local bytes = 0;
+	repeat
+		local i = head + in_flight;
+		batch:add_child(queue[i]);
+		bytes, in_flight = bytes + sizes[i], in_flight + 1;
+	until in_flight == batch_size or head + in_flight > tail or bytes + sizes[head + in_flight] > batch_bytes;
+	local sent_in = generation;
+	module:send_iq(batch:reset(), nil, 30):next(function (response)
 		if sent_in ~= generation then
 			return;
 		end
@@ -111,21 +130,35 @@ pump = function ()
 	end);
 end
 
-local function send_event(name, attr, child)
-	attr.xmlns = xmlns_bridge;
-	if queued() >= queue_size then
-		queue[head], head = nil, head + 1;
-		if not warned_full then
-			module:log("warn", "Bridge queue full (%d events): dropping the oldest until the component is back", queue_size);
-			warned_full = true;
+-- The queue is full: message copies go first, then session events; account events (registrations,
+-- deletions) are never dropped, and neither is anything in flight. Returns false if nothing could go.
+local function drop_one()
+	for _, kind in ipairs({ "message-copy", "session" }) do
+		for i = head + in_flight, tail do
+			if queue[i].name == kind then
+				for j = i, tail - 1 do
+					queue[j], sizes[j] = queue[j + 1], sizes[j + 1];
+				end
+				queue[tail], sizes[tail], tail = nil, nil, tail - 1;
+				return true;
+			end
 		end
 	end
-	tail = tail + 1;
-	local event = st.iq({ type = "set", from = module.host, to = component_jid, id = id.medium() }):tag(name, attr);
+	return false;
+end
+
+local function send_event(name, attr, child)
+	attr.xmlns = xmlns_bridge;
+	if queued() >= queue_size and drop_one() and not warned_full then
+		module:log("warn", "Bridge queue full (%d events): dropping the oldest message copies until the component is back", queue_size);
+		warned_full = true;
+	end
+	local event = st.stanza(name, attr);
 	if child then
 		event:add_child(child);
 	end
-	queue[tail] = event:reset();
+	tail = tail + 1;
+	queue[tail], sizes[tail] = event, #tostring(event);
 	module:log("debug", "Queued <%s/> for %s (%d waiting)", name, component_jid, queued());
 	pump();
 end
@@ -148,7 +181,7 @@ module:hook("iq-get/host/"..xmlns_bridge..":hello", function (event)
 	-- The component is (back) here: replay what waited, starting with an event that was in flight
 	-- (the component stores each event once, so sending it again is safe).
 	generation = generation + 1;
-	component_ready, warned_full, in_flight, retry_delay = true, false, false, nil;
+	component_ready, warned_full, in_flight, retry_delay = true, false, 0, nil;
 	pump();
 	return true;
 end);

@@ -41,8 +41,8 @@ public sealed class BridgeTests
         await using var mallory = await XmppTestClient.LoginAsync(prosody.C2sPort, "mallory", "mallory-secret");
         await Repo.WaitUntilAsync(async () => await component.MetricAsync(SessionStart) == 1, TimeSpan.FromSeconds(10), "mallory's own session start arrived");
 
-        var forged = await mallory.IqAsync("<iq type='set' to='privacy.localhost'><session xmlns='urn:xmppprivacy:bridge:0' event='start' user='victim' at='1'/></iq>");
-        var spoofed = await mallory.IqAsync("<iq type='set' to='privacy.localhost' from='localhost'><account xmlns='urn:xmppprivacy:bridge:0' event='deleted' user='mallory' at='1'/></iq>");
+        var forged = await mallory.IqAsync("<iq type='set' to='privacy.localhost'><session xmlns='urn:xmppprivacy:bridge:1' event='start' user='victim' at='1'/></iq>");
+        var spoofed = await mallory.IqAsync("<iq type='set' to='privacy.localhost' from='localhost'><account xmlns='urn:xmppprivacy:bridge:1' event='deleted' user='mallory' at='1'/></iq>");
 
         Assert.NotNull(forged.Descendants(XmppPrivacy.Xmpp.Ns.Stanzas + "forbidden").SingleOrDefault());
         Assert.NotNull(spoofed.Descendants(XmppPrivacy.Xmpp.Ns.Stanzas + "forbidden").SingleOrDefault());

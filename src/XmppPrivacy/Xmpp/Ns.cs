@@ -15,7 +15,7 @@ public static class Ns
     public static readonly XNamespace DiscoItems = "http://jabber.org/protocol/disco#items";
     public static readonly XNamespace Ping = "urn:xmpp:ping";
     public static readonly XNamespace Version = "jabber:iq:version";
-    public static readonly XNamespace Bridge = "urn:xmppprivacy:bridge:0";
+    public static readonly XNamespace Bridge = "urn:xmppprivacy:bridge:1";
     public static readonly XNamespace Forward = "urn:xmpp:forward:0";
     public static readonly XNamespace Roster = "jabber:iq:roster";
     /// <summary>XEP-0355 namespace delegation: version 2 (Prosody's mod_delegation) and 1 (ejabberd 23.01).</summary>

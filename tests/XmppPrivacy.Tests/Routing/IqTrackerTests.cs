@@ -25,7 +25,7 @@ public sealed class IqTrackerTests
 
         var pending = tracker.SendAsync(outbound, Hello(), FakeServer.Patience, CancellationToken.None);
         var sent = Assert.Single(outbound.Sent);
-        await router.RouteAsync(XElement.Parse("<iq xmlns='jabber:component:accept' type='result' id='h1' from='localhost' to='privacy.localhost'><hello xmlns='urn:xmppprivacy:bridge:0' prosody='0.12.3'/></iq>"), outbound, CancellationToken.None);
+        await router.RouteAsync(XElement.Parse("<iq xmlns='jabber:component:accept' type='result' id='h1' from='localhost' to='privacy.localhost'><hello xmlns='urn:xmppprivacy:bridge:1' prosody='0.12.3'/></iq>"), outbound, CancellationToken.None);
         var answer = await pending.WaitAsync(FakeServer.Patience);
 
         Assert.Equal("h1", sent.Id());

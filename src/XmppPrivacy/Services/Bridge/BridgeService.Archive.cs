@@ -31,10 +31,20 @@ public sealed partial class BridgeService
             new XAttribute("default", archive.Options.DefaultPolicy == ArchivePolicy.Never ? "false" : "true"), users), cancellationToken, "set");
     }
 
-    private async ValueTask<IqReply> OnMessageCopyAsync(IqRequest request, CancellationToken cancellationToken)
+    private async ValueTask<StanzaError?> MessageCopyAsync(XElement copy, IOutbound outbound, CancellationToken cancellationToken)
     {
-        if (Refused(request) is { } refused) return refused;
-        var copy = request.Payload;
+        var (entry, rejected) = await PrepareCopyAsync(copy, outbound, null, cancellationToken);
+        if (entry is not null) await StoreCopiesAsync([entry], cancellationToken);
+        return rejected;
+    }
+
+    /// <summary>
+    /// What a message copy stores: an entry, nothing (the owner's preferences do not keep that party), or the
+    /// error for a malformed copy. <paramref name="prefs"/> keeps the owners' preferences read for one batch.
+    /// </summary>
+    private async ValueTask<(ArchiveEntry? Entry, StanzaError? Rejected)> PrepareCopyAsync(XElement copy, IOutbound outbound,
+        Dictionary<string, ArchivePrefs>? prefs, CancellationToken cancellationToken)
+    {
         var direction = (string?)copy.Attribute("direction") switch
         {
             "in" => ArchiveDirection.In,
@@ -45,19 +55,30 @@ public sealed partial class BridgeService
         if (direction is null || Account(copy, "owner") is not { } account || !Jid.TryParse((string?)copy.Attribute("with"), out var with)
             || message.Count != 1 || message[0].Name != Ns.Client + "message"
             || (string?)copy.Attribute("id") is not { } id || !ArchiveStore.IsValidId(id))
-            return Rejected("A message copy needs owner, direction, with, a valid id and one jabber:client message.");
+            return (null, Rejected("A message copy needs owner, direction, with, a valid id and one jabber:client message."));
         var owner = Jid.Parse(account);
-        var prefs = await archive.GetPrefsAsync(owner, cancellationToken);
-        var inRoster = prefs.NeedsRoster(with.Bare) ? await roster.ContainsAsync(request.Outbound, owner, with.Bare, cancellationToken) : null;
-        if (!prefs.Archives(with.Bare, inRoster))
+        if (prefs is null || !prefs.TryGetValue(account, out var ownerPrefs))
+        {
+            ownerPrefs = await archive.GetPrefsAsync(owner, cancellationToken);
+            prefs?.Add(account, ownerPrefs);
+        }
+        var inRoster = ownerPrefs.NeedsRoster(with.Bare) ? await roster.ContainsAsync(outbound, owner, with.Bare, cancellationToken) : null;
+        if (!ownerPrefs.Archives(with.Bare, inRoster))
         {
             Accepted("message-copy-not-kept");
-            return IqReply.Empty; // opt-in: nothing is written
+            return (null, null); // opt-in: nothing is written
         }
         // Claims on the owner's archive inside the message (stanza-id, archived) are never stored; the archive id is the result's.
         ArchiveClaims.Strip(message[0], owner);
-        await archive.AppendAsync(owner, with.Bare, direction.Value, At(copy), message[0], id, cancellationToken);
-        Accepted("message-copy");
-        return IqReply.Empty;
+        return (new ArchiveEntry(owner, with.Bare, direction.Value, At(copy), message[0], id), null);
+    }
+
+    /// <summary>Stores the copies collected so far in one transaction (durable when it returns) and empties the list.</summary>
+    private async Task StoreCopiesAsync(List<ArchiveEntry> copies, CancellationToken cancellationToken)
+    {
+        if (copies.Count == 0) return;
+        await archive.AppendManyAsync(copies, cancellationToken);
+        foreach (var _ in copies) Accepted("message-copy");
+        copies.Clear();
     }
 }

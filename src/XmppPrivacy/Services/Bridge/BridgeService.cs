@@ -25,7 +25,7 @@ public sealed partial class BridgeService(
     : IComponentService
 {
     /// <summary>The bridge protocol version this component speaks (docs/bridge-protocol.md).</summary>
-    public const string ProtocolVersion = "0";
+    public const string ProtocolVersion = "1";
 
     private static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(10);
     private volatile BridgeState _state = new(false, null, null, null);
@@ -37,9 +37,53 @@ public sealed partial class BridgeService(
 
     public void Declare(ServiceBuilder service) => service
         .OnConnected(HelloAsync)
-        .Iq("set", Ns.Bridge + "session", OnSessionAsync)
-        .Iq("set", Ns.Bridge + "account", OnAccountAsync)
-        .Iq("set", Ns.Bridge + "message-copy", OnMessageCopyAsync);
+        .Iq("set", Ns.Bridge + "batch", OnBatchAsync)
+        .Iq("set", Ns.Bridge + "session", (request, ct) => SingleAsync(request, SessionAsync, ct))
+        .Iq("set", Ns.Bridge + "account", (request, ct) => SingleAsync(request, AccountAsync, ct))
+        .Iq("set", Ns.Bridge + "message-copy", (request, ct) => SingleAsync(request, (e, t) => MessageCopyAsync(e, request.Outbound, t), ct));
+
+    /// <summary>Most events a batch may carry; the bridge sends at most 100.</summary>
+    public const int MaxBatch = 1000;
+
+    /// <summary>
+    /// The events of one batch, in order. Message copies are stored together in one transaction (one disk
+    /// flush for the batch), written before any other event that follows them so the order is kept. A
+    /// malformed event is counted and skipped (it would never be accepted); the batch is acknowledged once
+    /// everything in it is stored, or answered with an error (and sent again by the bridge) when it cannot be.
+    /// </summary>
+    private async ValueTask<IqReply> OnBatchAsync(IqRequest request, CancellationToken cancellationToken)
+    {
+        if (Refused(request) is { } refused) return refused;
+        var events = request.Payload.Elements().Take(MaxBatch + 1).ToList();
+        if (events.Count > MaxBatch) return Rejected($"A batch carries at most {MaxBatch} events.");
+        var copies = new List<ArchiveEntry>();
+        var prefs = new Dictionary<string, ArchivePrefs>(StringComparer.Ordinal);
+        foreach (var item in events)
+        {
+            if (item.Name == Ns.Bridge + "message-copy")
+            {
+                if ((await PrepareCopyAsync(item, request.Outbound, prefs, cancellationToken)).Entry is { } entry) copies.Add(entry);
+                continue;
+            }
+            await StoreCopiesAsync(copies, cancellationToken);
+            _ = item.Name.LocalName switch
+            {
+                _ when item.Name.Namespace != Ns.Bridge => Rejected("Not a bridge event."),
+                "session" => await SessionAsync(item, cancellationToken),
+                "account" => await AccountAsync(item, cancellationToken),
+                _ => Rejected("Not a bridge event."),
+            };
+        }
+        await StoreCopiesAsync(copies, cancellationToken);
+        return IqReply.Empty;
+    }
+
+    private async ValueTask<IqReply> SingleAsync(IqRequest request, Func<XElement, CancellationToken, ValueTask<StanzaError?>> handle,
+        CancellationToken cancellationToken)
+    {
+        if (Refused(request) is { } refused) return refused;
+        return await handle(request.Payload, cancellationToken) is { } rejected ? rejected : IqReply.Empty;
+    }
 
     private async ValueTask HelloAsync(IOutbound outbound, CancellationToken cancellationToken)
     {
@@ -69,33 +113,31 @@ public sealed partial class BridgeService(
         await ReconcileAsync(cancellationToken);
     }
 
-    private async ValueTask<IqReply> OnSessionAsync(IqRequest request, CancellationToken cancellationToken)
+    private async ValueTask<StanzaError?> SessionAsync(XElement payload, CancellationToken cancellationToken)
     {
-        if (Refused(request) is { } refused) return refused;
-        var login = (string?)request.Payload.Attribute("event") switch
+        var login = (string?)payload.Attribute("event") switch
         {
             "start" => true,
             "end" => false,
             _ => (bool?)null,
         };
-        if (login is not { } isLogin || Account(request.Payload) is not { } account)
+        if (login is not { } isLogin || Account(payload) is not { } account)
             return Rejected("A session event needs event='start' or 'end' and a valid user.");
-        await activity.RecordAsync(account, isLogin, At(request.Payload), cancellationToken);
+        await activity.RecordAsync(account, isLogin, At(payload), cancellationToken);
         Accepted(isLogin ? "session-start" : "session-end");
-        return IqReply.Empty;
+        return null;
     }
 
-    private async ValueTask<IqReply> OnAccountAsync(IqRequest request, CancellationToken cancellationToken)
+    private async ValueTask<StanzaError?> AccountAsync(XElement payload, CancellationToken cancellationToken)
     {
-        if (Refused(request) is { } refused) return refused;
-        var kind = (string?)request.Payload.Attribute("event");
-        if (kind is not ("registered" or "deleted") || Account(request.Payload) is null)
+        var kind = (string?)payload.Attribute("event");
+        if (kind is not ("registered" or "deleted") || Account(payload) is null)
             return Rejected("An account event needs event='registered' or 'deleted' and a valid user.");
-        var user = (string)request.Payload.Attribute("user")!;
+        var user = (string)payload.Attribute("user")!;
         if (kind == "registered") await accounts.RegisteredAsync(user, serverDomain, cancellationToken);
         else await accounts.DeletedAsync(user, serverDomain, cancellationToken);
         Accepted("account-" + kind);
-        return IqReply.Empty;
+        return null;
     }
 
     private StanzaError? Refused(IqRequest request)
