@@ -35,20 +35,24 @@ local function unix_ms(seconds)
 	return ("%d"):format(math.floor(seconds * 1000));
 end
 
--- Events wait in a bounded queue and go out in order, in batches: one IQ carries every event queued
--- at the time (up to privacy_bridge_batch_size events or about 256 KiB), so one turn of Prosody's
--- event loop moves many. Events leave the queue only when the component acknowledged their batch.
--- While the component is away (Prosody queues nothing for a disconnected component) they stay here;
--- its next <hello/> starts the replay.
+-- Events wait in a bounded queue and go out in order, in batches: one IQ carries the events queued
+-- at the time (up to privacy_bridge_batch_size events or about 256 KiB), and up to batches_in_flight
+-- batches are on their way at once, so a busy event loop still moves thousands of events a second.
+-- Events leave the queue only when the component acknowledged their batch. While the component is
+-- away (Prosody queues nothing for a disconnected component) they stay here; its next <hello/>
+-- starts the replay.
 local queue_size = module:get_option_number("privacy_bridge_queue_size", 10000);
-local batch_size = module:get_option_number("privacy_bridge_batch_size", 100);
-local batch_bytes = 256 * 1024;
+local batch_size = module:get_option_number("privacy_bridge_batch_size", 250);
+local batch_bytes, batches_in_flight = 256 * 1024, 16;
 local queue, sizes, head, tail = {}, {}, 1, 0;
--- in_flight: how many events at the head of the queue the batch being sent holds (0: none).
-local component_ready, in_flight, warned_full = false, 0, false;
--- Counts the component's greetings. An answer (or timeout) for a batch sent before the latest
--- greeting belongs to a connection that is gone: it is ignored and the events are sent again, so a
--- component killed with a batch in flight does not stall the queue until that IQ times out.
+-- sent: how many events from the head on are in batches sent (not yet all acknowledged); in_flight:
+-- how many of those batches await their answer; acked: batches acknowledged ahead of an older one.
+local sent, in_flight, acked = 0, 0, {};
+local component_ready, warned_full = false, false;
+-- Counts restarts of the sending: each greeting of the component, and each failure. Answers (or
+-- timeouts) for batches sent before belong to a connection that is gone or to a failed round: they
+-- are ignored and the events are sent again, so a component killed with batches in flight does not
+-- stall the queue until those IQs time out.
 local generation = 0;
 
 local function queued()
@@ -58,83 +62,92 @@ end
 local pump;
 
 -- After a failure the same events are tried again after retry_delay seconds (5, doubling up to 60),
--- or at once when the component greets us again.
-local retry_delay, retry_pending = nil, false;
+-- or at once when the component greets us again; until then sending waits.
+local retry_delay, retry_pending, waiting = nil, false, false;
 
-local function forget_in_flight()
-	for i = head, head + in_flight - 1 do
-		queue[i], sizes[i] = nil, nil;
-	end
-	head, in_flight = head + in_flight, 0;
+local function restart()
+	generation, sent, in_flight, acked = generation + 1, 0, 0, {};
 end
 
-local function delivered()
-	forget_in_flight();
+local function acknowledged(first, count)
+	acked[first] = count;
+	while acked[head] do
+		local n = acked[head];
+		acked[head] = nil;
+		for i = head, head + n - 1 do
+			queue[i], sizes[i] = nil, nil;
+		end
+		head, sent = head + n, sent - n;
+	end
 	retry_delay = nil;
 	pump();
 end
 
-local function failed(error_type, condition)
+local function failed(first, count, error_type, condition)
 	-- Only a malformed batch (modify) is refused for good: drop it so it does not block the rest.
 	if error_type == "modify" then
-		module:log("warn", "The component refused %d bridge events (%s); dropped", in_flight, tostring(condition));
-		forget_in_flight();
-		pump();
-		return;
+		module:log("warn", "The component refused %d bridge events (%s); dropped", count, tostring(condition));
+		return acknowledged(first, count);
 	end
-	in_flight = 0;
 	-- Anything else keeps the events: Prosody answering for a disconnected component
 	-- (wait/remote-server-timeout, cancel/service-unavailable), a timeout, or the component unable to
 	-- store them just now (wait/resource-constraint when its disk is full, internal-server-error).
-	retry_delay = math.min((retry_delay or 2.5) * 2, 60);
+	restart();
+	waiting, retry_delay = true, math.min((retry_delay or 2.5) * 2, 60);
 	module:log("debug", "Bridge events not delivered (%s); keeping %d events, next try in %ds",
 		tostring(condition), queued(), retry_delay);
 	if not retry_pending then
 		retry_pending = true;
 		module:add_timer(retry_delay, function ()
-			retry_pending = false;
+			retry_pending, waiting = false, false;
 			pump();
 		end);
 	end
 end
 
-pump = function ()
-	if in_flight > 0 or not component_ready or queued() == 0 then
-		return;
-	end
+local function send_batch()
 	local batch = st.iq({ type = "set", from = module.host, to = component_jid, id = id.medium() })
 		:tag("batch", { xmlns = xmlns_bridge });
-	local bytes = 0;
+	local first, count, bytes = head + sent, 0, 0;
 	repeat
-		local i = head + in_flight;
+		local i = first + count;
 		batch:add_child(queue[i]);
-		bytes, in_flight = bytes + sizes[i], in_flight + 1;
-	until in_flight == batch_size or head + in_flight > tail or bytes + sizes[head + in_flight] > batch_bytes;
+		bytes, count = bytes + sizes[i], count + 1;
+	until count == batch_size or first + count > tail or bytes + sizes[first + count] > batch_bytes;
+	sent, in_flight = sent + count, in_flight + 1;
 	local sent_in = generation;
 	module:send_iq(batch:reset(), nil, 30):next(function (response)
 		if sent_in ~= generation then
 			return;
 		end
+		in_flight = in_flight - 1;
 		-- send_iq also resolves with an error stanza when the reply came straight back (a bounce).
 		local reply = response and response.stanza;
 		if reply and reply.attr.type == "error" then
 			local error_type, condition = reply:get_error();
-			return failed(error_type, condition);
+			return failed(first, count, error_type, condition);
 		end
-		delivered();
+		acknowledged(first, count);
 	end, function (err)
 		if sent_in ~= generation then
 			return;
 		end
-		failed(err and err.type, err and err.condition);
+		in_flight = in_flight - 1;
+		failed(first, count, err and err.type, err and err.condition);
 	end);
+end
+
+pump = function ()
+	while component_ready and not waiting and in_flight < batches_in_flight and head + sent <= tail do
+		send_batch();
+	end
 end
 
 -- The queue is full: message copies go first, then session events; account events (registrations,
 -- deletions) are never dropped, and neither is anything in flight. Returns false if nothing could go.
 local function drop_one()
 	for _, kind in ipairs({ "message-copy", "session" }) do
-		for i = head + in_flight, tail do
+		for i = head + sent, tail do
 			if queue[i].name == kind then
 				for j = i, tail - 1 do
 					queue[j], sizes[j] = queue[j + 1], sizes[j + 1];
@@ -180,8 +193,8 @@ module:hook("iq-get/host/"..xmlns_bridge..":hello", function (event)
 	}));
 	-- The component is (back) here: replay what waited, starting with an event that was in flight
 	-- (the component stores each event once, so sending it again is safe).
-	generation = generation + 1;
-	component_ready, warned_full, in_flight, retry_delay = true, false, 0, nil;
+	restart();
+	component_ready, warned_full, waiting, retry_delay = true, false, false, nil;
 	pump();
 	return true;
 end);
