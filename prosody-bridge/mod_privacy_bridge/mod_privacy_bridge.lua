@@ -36,15 +36,17 @@ local function unix_ms(seconds)
 end
 
 -- Events wait in a bounded queue and go out in order, in batches: one IQ carries the events queued
--- at the time (up to privacy_bridge_batch_size events or about 256 KiB), and up to batches_in_flight
+-- at the time (up to privacy_bridge_batch_size events, about 256 KiB and 2,000 elements: well within
+-- the component's default stanza limits of 1 MiB and 5,000 elements), and up to batches_in_flight
 -- batches are on their way at once, so a busy event loop still moves thousands of events a second.
 -- Events leave the queue only when the component acknowledged their batch. While the component is
 -- away (Prosody queues nothing for a disconnected component) they stay here; its next <hello/>
 -- starts the replay.
 local queue_size = module:get_option_number("privacy_bridge_queue_size", 10000);
 local batch_size = module:get_option_number("privacy_bridge_batch_size", 250);
-local batch_bytes, batches_in_flight = 256 * 1024, 16;
-local queue, sizes, head, tail = {}, {}, 1, 0;
+local batch_bytes, batch_elements, batches_in_flight = 256 * 1024, 2000, 16;
+-- Per queued event: the event, its size in bytes and its number of elements.
+local queue, sizes, weights, head, tail = {}, {}, {}, 1, 0;
 -- sent: how many events from the head on are in batches sent (not yet all acknowledged); in_flight:
 -- how many of those batches await their answer; acked: batches acknowledged ahead of an older one.
 local sent, in_flight, acked = 0, 0, {};
@@ -75,7 +77,7 @@ local function acknowledged(first, count)
 		local n = acked[head];
 		acked[head] = nil;
 		for i = head, head + n - 1 do
-			queue[i], sizes[i] = nil, nil;
+			queue[i], sizes[i], weights[i] = nil, nil, nil;
 		end
 		head, sent = head + n, sent - n;
 	end
@@ -108,12 +110,14 @@ end
 local function send_batch()
 	local batch = st.iq({ type = "set", from = module.host, to = component_jid, id = id.medium() })
 		:tag("batch", { xmlns = xmlns_bridge });
-	local first, count, bytes = head + sent, 0, 0;
+	local first, count, bytes, elements = head + sent, 0, 0, 0;
 	repeat
 		local i = first + count;
 		batch:add_child(queue[i]);
-		bytes, count = bytes + sizes[i], count + 1;
-	until count == batch_size or first + count > tail or bytes + sizes[first + count] > batch_bytes;
+		bytes, elements, count = bytes + sizes[i], elements + weights[i], count + 1;
+		local next_i = first + count;
+	until count == batch_size or next_i > tail
+		or bytes + sizes[next_i] > batch_bytes or elements + weights[next_i] > batch_elements;
 	sent, in_flight = sent + count, in_flight + 1;
 	local sent_in = generation;
 	module:send_iq(batch:reset(), nil, 30):next(function (response)
@@ -150,14 +154,22 @@ local function drop_one()
 		for i = head + sent, tail do
 			if queue[i].name == kind then
 				for j = i, tail - 1 do
-					queue[j], sizes[j] = queue[j + 1], sizes[j + 1];
+					queue[j], sizes[j], weights[j] = queue[j + 1], sizes[j + 1], weights[j + 1];
 				end
-				queue[tail], sizes[tail], tail = nil, nil, tail - 1;
+				queue[tail], sizes[tail], weights[tail], tail = nil, nil, nil, tail - 1;
 				return true;
 			end
 		end
 	end
 	return false;
+end
+
+local function count_elements(tag)
+	local n = 1;
+	for _, child in ipairs(tag.tags) do
+		n = n + count_elements(child);
+	end
+	return n;
 end
 
 local function send_event(name, attr, child)
@@ -171,7 +183,7 @@ local function send_event(name, attr, child)
 		event:add_child(child);
 	end
 	tail = tail + 1;
-	queue[tail], sizes[tail] = event, #tostring(event);
+	queue[tail], sizes[tail], weights[tail] = event, #tostring(event), count_elements(event);
 	module:log("debug", "Queued <%s/> for %s (%d waiting)", name, component_jid, queued());
 	pump();
 end

@@ -141,6 +141,33 @@ public sealed class ArchiveTests
     }
 
     [Fact]
+    public async Task A_backlog_of_rich_messages_is_replayed_in_batches_within_the_components_stanza_limits()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        var shared = Repo.TempDirectory("xp-archive-backlog");
+        var settings = new Dictionary<string, string?> { ["Storage:Path"] = Path.Combine(shared, "xmpp-privacy.db") };
+        var first = await ComponentUnderTest.StartAsync(prosody, settings);
+        var (alice, bob) = await OptedInPairAsync(prosody, first);
+        await using var _ = alice;
+        await using var __ = bob;
+        await first.DisposeAsync();
+
+        // 100 messages of 62 elements each wait in the bridge: 6,200 elements, more than the component
+        // accepts in one stanza (Component:MaxElements, 5,000), so the replay must come in several batches.
+        var extras = string.Concat(Enumerable.Range(0, 60).Select(i => $"<x xmlns='urn:example:rich' n='{i}'/>"));
+        for (var i = 0; i < 100; i++)
+            await bob.SendAsync($"<message type='chat' to='alice@localhost' id='r{i}'><body>rich {i}</body>{extras}</message>");
+        await alice.WaitForAsync(e => (string?)e.Attribute("id") == "r99");
+        await using var second = await ComponentUnderTest.StartAsync(prosody, settings);
+        await Repo.WaitUntilAsync(() => Task.FromResult(ArchiveRows(second) == 100), TimeSpan.FromSeconds(20), "the backlog is archived");
+
+        Assert.DoesNotContain("closing the stream", second.Log, StringComparison.Ordinal);
+        Assert.Empty(second.ErrorLines());
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(shared, recursive: true);
+    }
+
+    [Fact]
     public async Task Nobody_can_read_or_change_another_users_archive()
     {
         await using var prosody = await ProsodyServer.StartAsync();
