@@ -46,7 +46,14 @@ public sealed class ProcessTests
 
         await Repo.TerminateAsync(process.Id);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(25));
-        await process.WaitForExitAsync(cts.Token);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
 
         Assert.Equal(0, process.ExitCode);
         // Prosody saw each component close its stream (it logs "Received </stream:stream>" at debug).
@@ -65,34 +72,47 @@ public sealed class ProcessTests
         var httpPort = Repo.FreePort();
         var always = new Dictionary<string, string> { ["XMPPPRIVACY_Archive__DefaultPolicy"] = "always" };
         var process = await StartRunAsync(prosody, database, httpPort, always);
-        await prosody.RegisterAsync("alice", "alice-secret");
-        await prosody.RegisterAsync("bob", "bob-secret");
-        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
-        await using var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret");
-        const int total = 400;
+        Process? restarted = null;
+        try
+        {
+            await prosody.RegisterAsync("alice", "alice-secret");
+            await prosody.RegisterAsync("bob", "bob-secret");
+            await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
+            await using var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret");
+            const int total = 400;
 
-        // Both archive everything: each message is two rows (bob's copy out, alice's copy in).
-        for (var i = 0; i < total / 2; i++)
-            await bob.SendAsync($"<message type='chat' to='alice@localhost' id='k{i}'><body>message {i}</body></message>");
-        await Repo.WaitUntilAsync(() => Task.FromResult(Rows(database) > 20), TimeSpan.FromSeconds(30), "archiving is under way");
-        process.Kill(entireProcessTree: true);
-        await process.WaitForExitAsync();
-        process.Dispose();
-        for (var i = total / 2; i < total; i++)
-            await bob.SendAsync($"<message type='chat' to='alice@localhost' id='k{i}'><body>message {i}</body></message>");
-        await alice.WaitForAsync(e => (string?)e.Attribute("id") == $"k{total - 1}");
-        var atKill = Rows(database);
+            // Both archive everything: each message is two rows (bob's copy out, alice's copy in).
+            for (var i = 0; i < total / 2; i++)
+                await bob.SendAsync($"<message type='chat' to='alice@localhost' id='k{i}'><body>message {i}</body></message>");
+            await Repo.WaitUntilAsync(() => Task.FromResult(Rows(database) > 20), TimeSpan.FromSeconds(30), "archiving is under way");
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            for (var i = total / 2; i < total; i++)
+                await bob.SendAsync($"<message type='chat' to='alice@localhost' id='k{i}'><body>message {i}</body></message>");
+            await alice.WaitForAsync(e => (string?)e.Attribute("id") == $"k{total - 1}");
+            var atKill = Rows(database);
 
-        using var restarted = await StartRunAsync(prosody, database, httpPort, always);
-        await Repo.WaitUntilAsync(() => Task.FromResult(Rows(database) == 2 * total), TimeSpan.FromSeconds(60), "every copy is archived");
-        await Task.Delay(500); // a late duplicate would show now
+            restarted = await StartRunAsync(prosody, database, httpPort, always);
+            await Repo.WaitUntilAsync(() => Task.FromResult(Rows(database) == 2 * total), TimeSpan.FromSeconds(60), "every copy is archived");
+            await Task.Delay(500); // a late duplicate would show now
 
-        Assert.InRange(atKill, 1, 2 * total - 1);
-        Assert.Equal(2 * total, Rows(database));
-        Assert.Equal(total, Scalar(database, "SELECT COUNT(DISTINCT xml) FROM archive_messages WHERE owner = 'alice@localhost';"));
-        Assert.Equal("ok", Text(database, "PRAGMA integrity_check;"));
-        await Repo.TerminateAsync(restarted.Id);
-        await restarted.WaitForExitAsync();
+            Assert.InRange(atKill, 1, 2 * total - 1);
+            Assert.Equal(2 * total, Rows(database));
+            Assert.Equal(total, Scalar(database, "SELECT COUNT(DISTINCT xml) FROM archive_messages WHERE owner = 'alice@localhost';"));
+            Assert.Equal("ok", Text(database, "PRAGMA integrity_check;"));
+            await Repo.TerminateAsync(restarted.Id);
+            await restarted.WaitForExitAsync();
+        }
+        finally
+        {
+            // Nothing this test started may outlive it, whatever failed.
+            foreach (var started in new[] { process, restarted })
+            {
+                if (started is null) continue;
+                if (!started.HasExited) started.Kill(entireProcessTree: true);
+                started.Dispose();
+            }
+        }
         Directory.Delete(state, recursive: true);
     }
 
