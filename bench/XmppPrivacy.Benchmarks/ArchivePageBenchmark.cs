@@ -11,9 +11,10 @@ using XmppPrivacy.Xmpp;
 namespace XmppPrivacy.Benchmarks;
 
 /// <summary>
-/// Latency of one 50-message MAM page for one owner in an archive of 1,000,000 rows across 1000 owners
-/// (the cached <see cref="ArchiveFixture.LargeDbPath"/>): <see cref="ArchiveQueryParser.Parse"/> of the
-/// query element, then <see cref="ArchiveStore.QueryAsync"/> (which also counts every match for RSM).
+/// Latency of one 50-message MAM page for one owner in an archive of <see cref="Rows"/> rows (1,000,000 and
+/// 10,000,000) across 1000 owners (the cached <see cref="ArchiveFixture.DbPath"/> of that size):
+/// <see cref="ArchiveQueryParser.Parse"/> of the query element, then <see cref="ArchiveStore.QueryAsync"/>
+/// (which also counts every match for RSM).
 /// One query per measured iteration (<see cref="PageJob"/>), so the percentile columns are percentiles of
 /// single queries, not of averages.
 /// </summary>
@@ -32,34 +33,40 @@ public class ArchivePageBenchmark
     private DateTimeOffset _now;
     private XElement _lastPage = null!, _withPage = null!, _afterMiddle = null!;
 
+    /// <summary>Rows in the archive: 1000 owners with 1000 or 10,000 messages each.</summary>
+    [Params(ArchiveFixture.LargeRows, ArchiveFixture.HugeRows)]
+    public int Rows { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
-        _now = ArchiveFixture.EnsureLargeArchive();
-        _store = ArchiveFixture.OpenStore(ArchiveFixture.LargeDbPath, out _);
+        _now = ArchiveFixture.EnsureArchive(Rows);
+        var path = ArchiveFixture.DbPath(Rows);
+        var perOwner = Rows / ArchiveFixture.LargeOwners;
+        _store = ArchiveFixture.OpenStore(path, out _);
         _owner = ArchiveFixture.Owner(Owner);
         var key = ArchiveStore.Key(_owner);
-        var middle = ArchiveFixture.Text(ArchiveFixture.LargeDbPath,
-            $"SELECT archive_id FROM archive_messages WHERE owner = '{key}' ORDER BY ts_ms, seq LIMIT 1 OFFSET 500;");
+        var middle = ArchiveFixture.Text(path,
+            $"SELECT archive_id FROM archive_messages WHERE owner = '{key}' ORDER BY ts_ms, seq LIMIT 1 OFFSET {perOwner / 2};");
 
         _lastPage = Query(null, null);
         _withPage = Query(ArchiveFixture.Contact(WithContact), null);
         _afterMiddle = Query(null, middle);
 
         // Every query must return a full page of this owner's live messages, or the figures mean nothing.
-        var owned = Check(nameof(LastPage), LastPage(), 1000);
-        if (!owned.Complete && owned.Messages[^1].Id != ArchiveFixture.Text(ArchiveFixture.LargeDbPath,
+        var owned = Check(nameof(LastPage), LastPage(), perOwner);
+        if (!owned.Complete && owned.Messages[^1].Id != ArchiveFixture.Text(path,
                 $"SELECT archive_id FROM archive_messages WHERE owner = '{key}' ORDER BY ts_ms DESC, seq DESC LIMIT 1;"))
             throw new InvalidOperationException("The last page does not end with the owner's newest message.");
-        var with = Check(nameof(WithPage), WithPage(), 1000 / ArchiveFixture.ContactsPerOwner);
+        var with = Check(nameof(WithPage), WithPage(), perOwner / ArchiveFixture.ContactsPerOwner);
         if (with.Messages.Any(m => m.With != ArchiveStore.Key(ArchiveFixture.Contact(WithContact))))
             throw new InvalidOperationException("The with page holds a message with another party.");
-        var after = Check(nameof(AfterMiddlePage), AfterMiddlePage(), 1000);
-        var middleTs = ArchiveFixture.Scalar(ArchiveFixture.LargeDbPath,
+        var after = Check(nameof(AfterMiddlePage), AfterMiddlePage(), perOwner);
+        var middleTs = ArchiveFixture.Scalar(path,
             $"SELECT ts_ms FROM archive_messages WHERE owner = '{key}' AND archive_id = '{middle}';");
         if (after.Messages[0].Timestamp.ToUnixTimeMilliseconds() <= middleTs)
             throw new InvalidOperationException("The page after the middle id does not start after it.");
-        Console.WriteLine($"// Setup: {ArchiveFixture.LargeRows:N0} rows, {ArchiveFixture.LargeOwners} owners; owner {key} has " +
+        Console.WriteLine($"// Setup: {Rows:N0} rows, {ArchiveFixture.LargeOwners} owners; owner {key} has " +
                           $"{owned.Count} messages, {with.Count} with {ArchiveFixture.Contact(WithContact)}; pages of {owned.Messages.Count}.");
     }
 
