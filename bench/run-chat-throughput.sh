@@ -38,6 +38,7 @@ rate=${CHAT_BENCH_RATE:-0}
 only=${CHAT_BENCH_ONLY:-}
 archive_timeout=${CHAT_BENCH_ARCHIVE_TIMEOUT:-300}
 
+"$root/scripts/install-deps.sh" # Prosody, prosody-modules, lua-dbi-sqlite3, sqlite3, curl when missing
 missing=()
 for tool in prosody prosodyctl dotnet sqlite3 curl python3; do
 	command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
@@ -46,7 +47,7 @@ if [ "$only" != bridge ] && ! dpkg-query -W -f='${Status}' lua-dbi-sqlite3 2>/de
 	missing+=("lua-dbi-sqlite3 (Prosody's SQL storage for mod_mam)")
 fi
 if [ ${#missing[@]} -gt 0 ]; then
-	echo "Missing: ${missing[*]}. Run scripts/install-deps.sh, and: apt-get install prosody lua-dbi-sqlite3 sqlite3 curl" >&2
+	echo "Missing: ${missing[*]} (scripts/install-deps.sh installs them on Debian; the .NET 10 SDK must be installed)." >&2
 	exit 1
 fi
 

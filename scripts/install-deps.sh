@@ -2,11 +2,12 @@
 # Installs what XmppPrivacy needs on a Debian machine, and only what is missing:
 # Prosody and prosody-modules (the XMPP server the demo and the tests run), ejabberd (a second
 # server the integration tests run as private instances), luacheck for the bridge, slixmpp (an
-# independent client the tests use), sqlite3 for looking into the database. The .NET 10 SDK must
-# already be there.
+# independent client the tests use), sqlite3 for looking into the database, and lua-dbi-sqlite3
+# (Prosody's SQL storage, for the benchmark that runs Prosody's own mod_mam side by side). The .NET 10
+# SDK must already be there.
 set -euo pipefail
 
-packages=(prosody prosody-modules ejabberd lua-check python3-slixmpp sqlite3 curl)
+packages=(prosody prosody-modules ejabberd lua-check lua-dbi-sqlite3 python3-slixmpp sqlite3 curl)
 missing=()
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
