@@ -14,16 +14,25 @@ namespace XmppPrivacy.Benchmarks;
 /// the cached 1,000,000-row live archive plus <see cref="ExpiredRows"/> expired rows (8 to 10 days old,
 /// spread over the same 1000 owners), swept by <see cref="ArchiveSweep"/> in batches of
 /// <see cref="BatchSize"/> until none is left. While it runs, one concurrent loop keeps asking for the
-/// newest 50-message page of a random owner (live rows) and times every query with a <see cref="Stopwatch"/>;
-/// the same loop without a sweep, run in the setup, is the baseline. The figures are printed as
-/// <c>// Sweep:</c> lines (BenchmarkDotNet's own table has only the sweep's total time).
+/// newest 50-message page of a random owner (live rows) and times every query with a <see cref="Stopwatch"/>,
+/// and a second loop ingests as the bridge feeds the archive: a batch of <see cref="IngestBatch"/> new live
+/// messages every <see cref="IngestEvery"/> (500 messages/s, far above a small server's load), each batch one
+/// durable transaction, timed from the call to its commit. The same loops without a sweep, run in the setup,
+/// are the baseline. The figures are printed as <c>// Sweep:</c> lines (BenchmarkDotNet's own table has only
+/// the sweep's total time).
 /// </summary>
 [Config(typeof(SweepJob))]
 public class ArchiveSweepBenchmark
 {
     public const int ExpiredRows = 1_000_000;
-    public const int BatchSize = 1000;
+    /// <summary>Rows per sweep batch (<c>Sweeps:BatchSize</c>): smaller batches hold SQLite's write lock for less time.</summary>
+    [Params(250, 1000)]
+    public int BatchSize { get; set; } = 1000;
     private const int BaselineQueries = 2000;
+    public const int IngestBatch = 10;
+    public static readonly TimeSpan IngestEvery = TimeSpan.FromMilliseconds(20);
+    private const int BaselineBatches = 500;
+    private long _ingested;
 
     private readonly ArchiveOptions _options = new();
     private string _directory = "";
@@ -68,6 +77,8 @@ public class ArchiveSweepBenchmark
 
         var baseline = QueryLoop(() => false, BaselineQueries, new Random(1)).GetAwaiter().GetResult();
         Console.WriteLine($"// Sweep: baseline (no sweep): {Describe(baseline)}");
+        var ingest = IngestLoop(() => false, BaselineBatches).GetAwaiter().GetResult();
+        Console.WriteLine($"// Sweep: ingest baseline (no sweep): {DescribeIngest(ingest)}");
     }
 
     [GlobalCleanup]
@@ -82,6 +93,7 @@ public class ArchiveSweepBenchmark
     {
         var done = 0;
         var queries = Task.Run(() => QueryLoop(() => Volatile.Read(ref done) == 1, int.MaxValue, new Random(2)));
+        var ingest = Task.Run(() => IngestLoop(() => Volatile.Read(ref done) == 1, int.MaxValue));
         var clock = Stopwatch.StartNew();
         int deleted;
         try
@@ -94,17 +106,53 @@ public class ArchiveSweepBenchmark
         }
         var elapsed = clock.Elapsed;
         var latencies = await queries;
+        var ingested = await ingest;
 
         var left = ArchiveFixture.Scalar(_path, $"SELECT COUNT(*) FROM archive_messages WHERE ts_ms < {(_now - _options.ExpiresAfter).ToUnixTimeMilliseconds()};");
         var live = ArchiveFixture.Scalar(_path, "SELECT COUNT(*) FROM archive_messages;");
-        if (deleted != ExpiredRows || left != 0 || live != ArchiveFixture.LargeRows)
+        var expectedLive = ArchiveFixture.LargeRows + Interlocked.Read(ref _ingested);
+        if (deleted != ExpiredRows || left != 0 || live != expectedLive)
             throw new InvalidOperationException($"The sweep deleted {deleted} rows, leaving {left} expired and {live} in all; " +
-                                                $"expected {ExpiredRows}, 0 and {ArchiveFixture.LargeRows} (did the benchmark run twice?).");
+                                                $"expected {ExpiredRows}, 0 and {expectedLive} (did the benchmark run twice?).");
         Console.WriteLine($"// Sweep: deleted {deleted:N0} expired rows in batches of {BatchSize} in {elapsed.TotalSeconds:F2} s " +
                           $"= {deleted / elapsed.TotalSeconds:N0} rows/s ({elapsed.TotalMilliseconds / (deleted / (double)BatchSize):F1} ms per batch on average).");
         Console.WriteLine($"// Sweep: pages during the sweep: {Describe(latencies)}");
+        Console.WriteLine($"// Sweep: ingest during the sweep: {DescribeIngest(ingested)}");
         return deleted;
     }
+
+    /// <summary>
+    /// A batch of <see cref="IngestBatch"/> new live messages (timestamps after the archive's "now", so they stay
+    /// live) every <see cref="IngestEvery"/> until <paramref name="stop"/> or <paramref name="count"/> batches;
+    /// the commit latency of each batch in ms, sorted, and the rate reached.
+    /// </summary>
+    private async Task<(List<double> Latencies, double PerSecond)> IngestLoop(Func<bool> stop, int count)
+    {
+        var latencies = new List<double>();
+        var clock = Stopwatch.StartNew();
+        long stored = 0;
+        while (latencies.Count < count && !stop())
+        {
+            var due = IngestEvery * latencies.Count - clock.Elapsed;
+            if (due > TimeSpan.Zero) await Task.Delay(due);
+            var first = ArchiveFixture.LargeRows + ExpiredRows + Interlocked.Read(ref _ingested);
+            var entries = Enumerable.Range(0, IngestBatch)
+                .Select(i => ArchiveFixture.Entry(first + i, ArchiveFixture.LargeOwners, _now.AddMilliseconds(first + i - ArchiveFixture.LargeRows)))
+                .ToList();
+            var started = Stopwatch.GetTimestamp();
+            await _store.AppendManyAsync(entries, CancellationToken.None);
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            Interlocked.Add(ref _ingested, IngestBatch);
+            stored += IngestBatch;
+        }
+        latencies.Sort();
+        return (latencies, stored / clock.Elapsed.TotalSeconds);
+    }
+
+    private static string DescribeIngest((List<double> Latencies, double PerSecond) ingest) =>
+        $"{ingest.Latencies.Count:N0} batches of {IngestBatch} ({ingest.PerSecond:N0} messages/s), commit p50 {ArchiveFixture.Percentile(ingest.Latencies, 50):F2} ms, " +
+        $"p95 {ArchiveFixture.Percentile(ingest.Latencies, 95):F2} ms, p99 {ArchiveFixture.Percentile(ingest.Latencies, 99):F2} ms, " +
+        $"max {(ingest.Latencies.Count == 0 ? double.NaN : ingest.Latencies[^1]):F2} ms";
 
     /// <summary>Newest 50-message pages of random owners until <paramref name="stop"/> or <paramref name="count"/>; latencies in ms, sorted.</summary>
     private async Task<List<double>> QueryLoop(Func<bool> stop, int count, Random random)

