@@ -116,9 +116,8 @@ public sealed class ArchiveTests
     public async Task Messages_sent_while_the_component_restarts_are_all_archived_once()
     {
         await using var prosody = await ProsodyServer.StartAsync();
-        var shared = Repo.TempDirectory("xp-archive-restart");
-        var settings = new Dictionary<string, string?> { ["Storage:Path"] = Path.Combine(shared, "xmpp-privacy.db") };
-        var first = await ComponentUnderTest.StartAsync(prosody, settings);
+        using var shared = new SharedDatabase("xp-archive-restart");
+        var first = await ComponentUnderTest.StartAsync(prosody, shared.Settings);
         var (alice, bob) = await OptedInPairAsync(prosody, first);
         await using var _ = alice;
         await using var __ = bob;
@@ -129,24 +128,21 @@ public sealed class ArchiveTests
         await first.DisposeAsync();
         for (var i = 0; i < 10; i++)
             await bob.SendAsync($"<message type='chat' to='alice@localhost' id='b{i}'><body>meanwhile {i}</body></message>");
-        await using var second = await ComponentUnderTest.StartAsync(prosody, settings);
+        await using var second = await ComponentUnderTest.StartAsync(prosody, shared.Settings);
         await Repo.WaitUntilAsync(() => Task.FromResult(ArchiveRows(second) == 20), TimeSpan.FromSeconds(20), "the queued ten are replayed");
 
         var results = await QueryAsync(alice, "all");
         Assert.Equal(20, results.Select(r => (string?)r.Attribute("id")).Distinct().Count());
         Assert.Equal(Enumerable.Range(0, 10).Select(i => $"before {i}").Concat(Enumerable.Range(0, 10).Select(i => $"meanwhile {i}")),
             results.Select(Body));
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(shared, recursive: true);
     }
 
     [Fact]
     public async Task A_backlog_of_rich_messages_is_replayed_in_batches_within_the_components_stanza_limits()
     {
         await using var prosody = await ProsodyServer.StartAsync();
-        var shared = Repo.TempDirectory("xp-archive-backlog");
-        var settings = new Dictionary<string, string?> { ["Storage:Path"] = Path.Combine(shared, "xmpp-privacy.db") };
-        var first = await ComponentUnderTest.StartAsync(prosody, settings);
+        using var shared = new SharedDatabase("xp-archive-backlog");
+        var first = await ComponentUnderTest.StartAsync(prosody, shared.Settings);
         var (alice, bob) = await OptedInPairAsync(prosody, first);
         await using var _ = alice;
         await using var __ = bob;
@@ -158,13 +154,11 @@ public sealed class ArchiveTests
         for (var i = 0; i < 100; i++)
             await bob.SendAsync($"<message type='chat' to='alice@localhost' id='r{i}'><body>rich {i}</body>{extras}</message>");
         await alice.WaitForAsync(e => (string?)e.Attribute("id") == "r99");
-        await using var second = await ComponentUnderTest.StartAsync(prosody, settings);
+        await using var second = await ComponentUnderTest.StartAsync(prosody, shared.Settings);
         await Repo.WaitUntilAsync(() => Task.FromResult(ArchiveRows(second) == 100), TimeSpan.FromSeconds(20), "the backlog is archived");
 
         Assert.DoesNotContain("closing the stream", second.Log, StringComparison.Ordinal);
         Assert.Empty(second.ErrorLines());
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(shared, recursive: true);
     }
 
     [Fact]
@@ -316,6 +310,20 @@ public sealed class ArchiveTests
     }
 
     private static readonly XNamespace Rsm = "http://jabber.org/protocol/rsm";
+
+    /// <summary>A database that components started one after the other share (<c>Storage:Path</c>); deleted at the end.</summary>
+    private sealed class SharedDatabase(string name) : IDisposable
+    {
+        private readonly string _directory = Repo.TempDirectory(name);
+
+        public Dictionary<string, string?> Settings => new() { ["Storage:Path"] = Path.Combine(_directory, "xmpp-privacy.db") };
+
+        public void Dispose()
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
 
     private static string Body(XElement result) => result.Descendants(Ns.Client + "body").Single().Value;
 
