@@ -43,10 +43,12 @@ public sealed class BridgeTests
 
         var forged = await mallory.IqAsync("<iq type='set' to='privacy.localhost'><session xmlns='urn:xmppprivacy:bridge:1' event='start' user='victim' at='1'/></iq>");
         var spoofed = await mallory.IqAsync("<iq type='set' to='privacy.localhost' from='localhost'><account xmlns='urn:xmppprivacy:bridge:1' event='deleted' user='mallory' at='1'/></iq>");
+        var batch = await mallory.IqAsync("<iq type='set' to='privacy.localhost'><batch xmlns='urn:xmppprivacy:bridge:1'><session event='end' user='mallory' at='1'/><account event='deleted' user='mallory' at='1'/></batch></iq>");
 
         Assert.NotNull(forged.Descendants(XmppPrivacy.Xmpp.Ns.Stanzas + "forbidden").SingleOrDefault());
         Assert.NotNull(spoofed.Descendants(XmppPrivacy.Xmpp.Ns.Stanzas + "forbidden").SingleOrDefault());
-        await Repo.WaitUntilAsync(async () => await component.MetricAsync(Rejected) == 2, TimeSpan.FromSeconds(10), "both forgeries were rejected");
+        Assert.NotNull(batch.Descendants(XmppPrivacy.Xmpp.Ns.Stanzas + "forbidden").SingleOrDefault());
+        await Repo.WaitUntilAsync(async () => await component.MetricAsync(Rejected) == 3, TimeSpan.FromSeconds(10), "the three forgeries were rejected");
         Assert.Equal(1, await component.MetricAsync(SessionStart));
         Assert.Equal(0, await component.MetricAsync(SessionEnd));
         Assert.Equal(0, await component.MetricAsync("xmppprivacy_accounts_deleted_total"));

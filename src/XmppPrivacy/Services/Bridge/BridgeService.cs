@@ -42,7 +42,7 @@ public sealed partial class BridgeService(
         .Iq("set", Ns.Bridge + "account", (request, ct) => SingleAsync(request, AccountAsync, ct))
         .Iq("set", Ns.Bridge + "message-copy", (request, ct) => SingleAsync(request, (e, t) => MessageCopyAsync(e, request.Outbound, t), ct));
 
-    /// <summary>Most events a batch may carry; the bridge sends at most 100.</summary>
+    /// <summary>Most events a batch may carry; the bridge sends at most <c>privacy_bridge_batch_size</c> (250).</summary>
     public const int MaxBatch = 1000;
 
     /// <summary>
@@ -66,13 +66,9 @@ public sealed partial class BridgeService(
                 continue;
             }
             await StoreCopiesAsync(copies, cancellationToken);
-            _ = item.Name.LocalName switch
-            {
-                _ when item.Name.Namespace != Ns.Bridge => Rejected("Not a bridge event."),
-                "session" => await SessionAsync(item, cancellationToken),
-                "account" => await AccountAsync(item, cancellationToken),
-                _ => Rejected("Not a bridge event."),
-            };
+            if (item.Name == Ns.Bridge + "session") await SessionAsync(item, cancellationToken);
+            else if (item.Name == Ns.Bridge + "account") await AccountAsync(item, cancellationToken);
+            else Rejected("Not a bridge event."); // counted, and skipped
         }
         await StoreCopiesAsync(copies, cancellationToken);
         return IqReply.Empty;
