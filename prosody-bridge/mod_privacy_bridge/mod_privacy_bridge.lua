@@ -42,8 +42,8 @@ end
 -- Events leave the queue only when the component acknowledged their batch. While the component is
 -- away (Prosody queues nothing for a disconnected component) they stay here; its next <hello/>
 -- starts the replay.
-local queue_size = module:get_option_number("privacy_bridge_queue_size", 10000);
-local batch_size = module:get_option_number("privacy_bridge_batch_size", 250);
+local queue_size = math.max(1, module:get_option_number("privacy_bridge_queue_size", 10000));
+local batch_size = math.max(1, math.min(1000, module:get_option_number("privacy_bridge_batch_size", 250)));
 local batch_bytes, batch_elements, batches_in_flight = 256 * 1024, 2000, 16;
 -- Per queued event: the event, its size in bytes and its number of elements.
 local queue, sizes, weights, head, tail = {}, {}, {}, 1, 0;
