@@ -20,7 +20,7 @@ public sealed class RequestLimits(int perUser, int total)
     /// <summary>A lease to dispose when the request is answered, or null when the user or everyone is at the limit.</summary>
     public IDisposable? TryEnter(Jid user)
     {
-        var key = Key(user);
+        var key = user.BareKey;
         lock (_lock)
         {
             var running = _running.GetValueOrDefault(key);
@@ -34,7 +34,7 @@ public sealed class RequestLimits(int perUser, int total)
     /// <summary>How many requests <paramref name="user"/> has running.</summary>
     public int Running(Jid user)
     {
-        lock (_lock) return _running.GetValueOrDefault(Key(user));
+        lock (_lock) return _running.GetValueOrDefault(user.BareKey);
     }
 
     /// <summary>Completes when no request is running (now, or once the running ones are answered).</summary>
@@ -47,9 +47,6 @@ public sealed class RequestLimits(int perUser, int total)
             return _idle.Task;
         }
     }
-
-    private static string Key(Jid user) =>
-        (user.Local is null ? "" : user.Local.ToLowerInvariant() + "@") + user.Domain.ToLowerInvariant();
 
     private void Leave(string key)
     {

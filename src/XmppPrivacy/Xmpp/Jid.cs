@@ -12,6 +12,9 @@ public readonly record struct Jid(string? Local, string Domain, string? Resource
     public bool IsBare => Resource is null;
     public bool IsDomain => Local is null && Resource is null;
 
+    /// <summary>The bare JID with local part and domain lower-cased (what nodeprep does to ASCII): how an account is keyed.</summary>
+    public string BareKey => (Local is null ? "" : Local.ToLowerInvariant() + "@") + Domain.ToLowerInvariant();
+
     public static bool TryParse(string? text, out Jid jid)
     {
         jid = default;

@@ -126,9 +126,8 @@ public sealed partial class ArchiveStore(IDatabase database, ArchiveOptions opti
         while (await rows.ReadAsync(cancellationToken)) yield return rows.GetString(0);
     }
 
-    /// <summary>How a JID is kept: bare, domain and local part lower-cased (what nodeprep does to ASCII).</summary>
-    public static string Key(Jid jid) =>
-        (jid.Local is null ? "" : jid.Local.ToLowerInvariant() + "@") + jid.Domain.ToLowerInvariant();
+    /// <summary>How a JID is kept: <see cref="Jid.BareKey"/>.</summary>
+    public static string Key(Jid jid) => jid.BareKey;
 
     /// <summary>A new archive id: 16 random bytes, base64url (22 characters).</summary>
     public static string NewId() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
