@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace XmppPrivacy.Storage;
@@ -25,6 +26,9 @@ public sealed class SqliteDatabase : IDatabase
         FilePath = full;
     }
 
+    /// <summary>Native connections whose PRAGMAs are set (forgotten when the pool closes them).</summary>
+    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Prepared = new();
+
     public string FilePath { get; }
     public Dialect Dialect => Dialect.Sqlite;
 
@@ -37,9 +41,14 @@ public sealed class SqliteDatabase : IDatabase
     {
         var connection = new InterruptibleConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var pragmas = connection.CreateCommand();
-        pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
-        await pragmas.ExecuteNonQueryAsync(cancellationToken);
+        // Settings stay with the native connection, which the pool hands out again: set them once per handle.
+        if (connection.Handle is { } handle && !Prepared.TryGetValue(handle, out _))
+        {
+            await using var pragmas = connection.CreateCommand();
+            pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
+            await pragmas.ExecuteNonQueryAsync(cancellationToken);
+            Prepared.TryAdd(handle, handle);
+        }
         connection.InterruptOn(cancellationToken);
         return connection;
     }
