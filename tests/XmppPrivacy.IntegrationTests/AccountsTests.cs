@@ -108,10 +108,5 @@ public sealed class AccountsTests
         return command.ExecuteScalar() as string ?? "";
     }
 
-    private static SqliteConnection Open(ComponentUnderTest component)
-    {
-        var connection = new SqliteConnection($"Data Source={component.DatabasePath};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        return connection;
-    }
+    private static SqliteConnection Open(ComponentUnderTest component) => DatabaseFile.Open(component.DatabasePath);
 }

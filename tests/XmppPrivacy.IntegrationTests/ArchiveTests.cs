@@ -382,12 +382,6 @@ public sealed class ArchiveTests
         return results;
     }
 
-    private static long ArchiveRows(ComponentUnderTest component)
-    {
-        using var connection = new SqliteConnection($"Data Source={component.DatabasePath};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM archive_messages";
-        return (long)command.ExecuteScalar()!;
-    }
+    private static long ArchiveRows(ComponentUnderTest component) =>
+        (long)DatabaseFile.Scalar(component.DatabasePath, "SELECT COUNT(*) FROM archive_messages")!;
 }

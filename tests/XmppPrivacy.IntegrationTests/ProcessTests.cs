@@ -124,13 +124,9 @@ public sealed class ProcessTests
 
     private static object? Query(string database, string sql)
     {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
         try
         {
-            return command.ExecuteScalar();
+            return DatabaseFile.Scalar(database, sql);
         }
         catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode == 1) // no such table yet
         {
