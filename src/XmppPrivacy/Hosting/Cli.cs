@@ -1,121 +1,41 @@
+using System.CommandLine;
 using System.Reflection;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using XmppPrivacy.Hosting.Features;
+using XmppPrivacy.Hosting.Options;
 using XmppPrivacy.Routing;
 using XmppPrivacy.Xmpp;
 
 namespace XmppPrivacy.Hosting;
 
-/// <summary>The verbs of <c>xmpp-privacy</c>. Start-up errors print one clear message and exit non-zero.</summary>
+/// <summary>
+/// The verbs of <c>xmpp-privacy</c> (System.CommandLine, docs/adr/0006): the host's own (<c>run</c>,
+/// <c>check-config</c>, <c>options</c>, <c>xeps</c>) and each feature's (<see cref="FeatureBuilder.Verb"/>),
+/// which get their services from the same container as the server.
+/// Exit codes: 0 done; 1 failed while running; 2 refused (a wrong argument or configuration).
+/// </summary>
 public static class Cli
 {
-    private const string Usage = """
-        usage: xmpp-privacy <verb> [--config FILE]
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int Refused = 2;
 
-          run            connect to the XMPP server and serve (default)
-          check-config   print the effective configuration (secrets hidden) and exit
-          inactive [--days N]
-                         list accounts whose last login or logout is older than N days (default 180)
-          forget-account USER@DOMAIN
-                         delete everything the component keeps about an account (as its deletion would)
-          options        print every option as a Markdown table (docs/configuration.md)
-          xeps           print the supported XEPs as a Markdown table (docs/xeps.md)
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, Catalogue.Features);
 
-        Every option can be set in the JSON file or as XMPPPRIVACY_<Section>__<Key>.
-        """;
-
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args, IReadOnlyList<IFeature> features)
     {
-        string? verb = null;
-        string? argument = null;
-        string? config = null;
-        var days = 180;
-        for (var i = 0; i < args.Length; i++)
+        var root = Build(features);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
         {
-            if (args[i] is "--config" or "-c")
-            {
-                if (i + 1 >= args.Length) return Fail("--config needs a file name.");
-                config = args[++i];
-            }
-            else if (args[i] == "--days")
-            {
-                if (i + 1 >= args.Length || !int.TryParse(args[++i], out days) || days is < 1 or > 36_500)
-                    return Fail("--days needs a whole number from 1 to 36500.");
-            }
-            else if (args[i] is "--help" or "-h")
-            {
-                Console.WriteLine(Usage);
-                return 0;
-            }
-            else if (verb is null && !args[i].StartsWith('-'))
-            {
-                verb = args[i];
-            }
-            else if (verb == "forget-account" && argument is null && !args[i].StartsWith('-'))
-            {
-                argument = args[i];
-            }
-            else
-            {
-                return Fail($"unexpected argument '{args[i]}' (see --help).");
-            }
+            foreach (var error in parse.Errors) await Console.Error.WriteLineAsync("xmpp-privacy: " + error.Message);
+            await Console.Error.WriteLineAsync("See 'xmpp-privacy --help'.");
+            return Refused;
         }
-        verb ??= "run";
         try
         {
-            switch (verb)
-            {
-                case "run":
-                    {
-                        var settings = Settings.From(Settings.Load(config));
-                        await using var app = ComponentHost.Build(settings);
-                        await ComponentHost.PrepareAsync(app, CancellationToken.None);
-                        await app.RunAsync();
-                        return 0;
-                    }
-                case "check-config":
-                    {
-                        var settings = Settings.From(Settings.Load(config));
-                        Console.Write(settings.Describe());
-                        Console.WriteLine(settings.GetOptional<string>("Component:Secret") is null && settings.GetOptional<string>("Component:SecretFile") is null
-                            ? "warning: no component secret is set; 'run' will refuse to start." : "configuration is valid.");
-                        return 0;
-                    }
-                case "inactive":
-                    {
-                        var (_, database) = await OpenDatabaseAsync(config);
-                        var before = DateTimeOffset.UtcNow.AddDays(-days);
-                        var inactive = await new Services.Activity.ActivityStore(database).InactiveSinceAsync(before, 10_000, CancellationToken.None);
-                        Console.WriteLine($"{inactive.Count} account(s) without login or logout since {before:yyyy-MM-dd} ({days} days):");
-                        foreach (var record in inactive)
-                            Console.WriteLine($"  {record.Account}  last seen {record.LastSeen:yyyy-MM-dd HH:mm} UTC");
-                        return 0;
-                    }
-                case "forget-account":
-                    {
-                        if (argument is null || !Xmpp.Jid.TryParse(argument, out var jid) || jid.Local is null || !jid.IsBare)
-                            return Fail("forget-account needs the account's bare JID, e.g. alice@example.org.");
-                        var (settings, database) = await OpenDatabaseAsync(config);
-                        var total = 0;
-                        foreach (var owner in Catalogue.AccountData(new Services.Activity.ActivityStore(database),
-                                     new Services.Archive.ArchiveStore(database, Catalogue.ArchiveSettings(settings))))
-                        {
-                            var deleted = await owner.DeleteAccountAsync(jid.ToString(), CancellationToken.None);
-                            Console.WriteLine($"  {owner.Name}: {deleted} item(s) deleted");
-                            total += deleted;
-                        }
-                        Console.WriteLine($"{jid}: {total} item(s) deleted in all.");
-                        return 0;
-                    }
-                case "options":
-                    Console.Write(OptionsMarkdown());
-                    return 0;
-                case "xeps":
-                    Console.Write(XepsMarkdown());
-                    return 0;
-                default:
-                    Console.Error.WriteLine(Usage);
-                    return 64;
-            }
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (ConfigurationException e)
         {
@@ -125,27 +45,90 @@ public static class Cli
         {
             return Fail("The HTTP address is already in use (Http:Urls).");
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync($"xmpp-privacy: failed: {e.GetType().Name}: {e.Message}");
+            return Failed;
+        }
     }
 
-    /// <summary>The configured database, migrated, for verbs that work on it while the component may be running.</summary>
-    private static async Task<(Settings Settings, Storage.SqliteDatabase Database)> OpenDatabaseAsync(string? config)
+    /// <summary>Every verb, with its options and help.</summary>
+    public static RootCommand Build(IReadOnlyList<IFeature> features)
     {
-        var settings = Settings.From(Settings.Load(config));
-        var database = new Storage.SqliteDatabase(settings.Get<string>("Storage:Path"));
-        await database.MigrateAsync(CancellationToken.None);
-        return (settings, database);
+        var config = new Option<FileInfo?>("--config", "-c")
+        {
+            Description = "The JSON configuration file. Every option can also be set as XMPPPRIVACY_<Section>__<Key>.",
+            Recursive = true,
+        };
+        var root = new RootCommand("XmppPrivacy: makes an XMPP server keep the promises of its privacy policy. Without a verb: run.") { config };
+
+        var run = new Command("run", "Connect to the XMPP server and serve until stopped (SIGTERM or Ctrl-C).");
+        Func<ParseResult, CancellationToken, Task<int>> serve = async (parse, _) =>
+        {
+            var settings = Settings.From(Settings.Load(parse.GetValue(config)?.FullName));
+            await using var app = ComponentHost.Build(settings, features: features);
+            await ComponentHost.PrepareAsync(app, CancellationToken.None);
+            await app.RunAsync();
+            return Ok;
+        };
+        run.SetAction(serve);
+        root.SetAction(serve);
+        root.Add(run);
+
+        var checkConfig = new Command("check-config", "Print the effective configuration (secrets hidden) and whether it is valid.");
+        checkConfig.SetAction(parse =>
+        {
+            var settings = Settings.From(Settings.Load(parse.GetValue(config)?.FullName));
+            Console.Write(settings.Describe());
+            var component = settings.Get<ComponentOptions>();
+            Console.WriteLine(component.Secret is null && component.SecretFile is null
+                ? "warning: no component secret is set; 'run' will refuse to start." : "configuration is valid.");
+            return Ok;
+        });
+        root.Add(checkConfig);
+
+        foreach (var verb in FeatureSet.Describe(features).Verbs)
+        {
+            verb.Command.SetAction(async (parse, cancellationToken) =>
+            {
+                var settings = Settings.From(Settings.Load(parse.GetValue(config)?.FullName));
+                await using var app = ComponentHost.Build(settings, features: features, mode: ComponentHost.Mode.Tool);
+                await ComponentHost.PrepareAsync(app, cancellationToken);
+                return await verb.Run(parse, app.Services, cancellationToken);
+            });
+            root.Add(verb.Command);
+        }
+
+        var options = new Command("options", "Print every option as a Markdown table (docs/configuration.md).");
+        options.SetAction(_ =>
+        {
+            Console.Write(OptionsMarkdown(features));
+            return Ok;
+        });
+        root.Add(options);
+
+        var xeps = new Command("xeps", "Print the supported XEPs as a Markdown table (docs/xeps.md).");
+        xeps.SetAction(_ =>
+        {
+            Console.Write(XepsMarkdown());
+            return Ok;
+        });
+        root.Add(xeps);
+        return root;
     }
 
     private static int Fail(string message)
     {
         Console.Error.WriteLine("xmpp-privacy: " + message);
-        return 2;
+        return Refused;
     }
 
-    public static string OptionsMarkdown()
+    public static string OptionsMarkdown() => OptionsMarkdown(Catalogue.Features);
+
+    public static string OptionsMarkdown(IReadOnlyList<IFeature> features)
     {
         var text = new StringBuilder("| option | environment variable | type | default | meaning |\n|---|---|---|---|---|\n");
-        foreach (var option in OptionCatalogue.All)
+        foreach (var option in Catalogue.OptionTypesOf(features).SelectMany(OptionSpec.Of))
             text.Append($"| `{option.Key}` | `XMPPPRIVACY_{option.Key.Replace(":", "__")}` | {option.Type} | `{option.Default}` | {option.Meaning} |\n");
         return text.ToString();
     }

@@ -1,29 +1,34 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using XmppPrivacy.Services.Archive;
-using XmppPrivacy.Services.Bridge;
-using XmppPrivacy.Services.Delegation;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Prometheus;
+using XmppPrivacy.Hosting.Features;
 using XmppPrivacy.Streams;
 
 namespace XmppPrivacy.Hosting;
 
-/// <summary>The HTTP side: <c>/health</c> and <c>/metrics</c>. Nothing else is served yet, and nothing lists directories.</summary>
+/// <summary>
+/// The HTTP side: <c>/health</c> (the links, then each feature's part), <c>/metrics</c> (Prometheus text format
+/// by prometheus-net: our instruments, the .NET runtime's and the process's), then each feature's own routes.
+/// Nothing lists directories.
+/// </summary>
 public static class HttpEndpoints
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
 
-    public static void Map(WebApplication app)
+    public static void Map(WebApplication app, FeatureSet features)
     {
-        app.MapGet("/health", async (LinkStatus links, BridgeService bridge, DelegationService delegation, ArchiveStore archive, TimeProvider time) =>
+        app.MapGet("/health", async (HttpContext context, LinkStatus links) =>
         {
-            var oldest = await archive.OldestMessageAgeAsync(time.GetUtcNow(), CancellationToken.None);
             var all = links.All;
             var healthy = all.Count > 0 && all.All(l => l.State == LinkState.Connected);
-            var body = new
+            var body = new Dictionary<string, object?>
             {
-                status = healthy ? "ok" : "degraded",
-                links = all.Select(l => new
+                ["status"] = healthy ? "ok" : "degraded",
+                ["links"] = all.Select(l => new
                 {
                     domain = l.Domain,
                     state = Describe(l.State),
@@ -31,31 +36,26 @@ public static class HttpEndpoints
                     lastError = l.LastError,
                     failures = l.Failures,
                 }),
-                bridge = new
-                {
-                    present = bridge.State.Present,
-                    serverStarted = bridge.State.ServerStarted,
-                    lastEvent = bridge.State.LastEvent,
-                },
-                archive = new
-                {
-                    oldestMessageAgeSeconds = oldest is { } age ? Math.Round(age.TotalSeconds) : (double?)null,
-                    expiresAfterSeconds = archive.Options.ExpiresAfter.TotalSeconds,
-                },
-                delegation = new
-                {
-                    namespaces = delegation.State.Namespaces,
-                    privileges = delegation.State.Privileges,
-                },
             };
+            foreach (var health in features.Health)
+                body[health.Key] = await health.Report(context.RequestServices, context.RequestAborted);
             return Results.Json(body, Json, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
-        app.MapGet("/metrics", async (Metrics metrics, ArchiveStore archive, TimeProvider time) =>
+
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        DotNetStats.Register(registry);
+        var meters = app.Services.GetRequiredService<IMeterFactory>();
+        _ = app.Services.GetRequiredService<Metrics>(); // its instruments exist before the first scrape
+        var adapter = MeterAdapter.StartListening(new MeterAdapterOptions
         {
-            var oldest = await archive.OldestMessageAgeAsync(time.GetUtcNow(), CancellationToken.None);
-            var text = metrics.Render() + $"xmppprivacy_archive_oldest_message_age_seconds {(oldest ?? TimeSpan.Zero).TotalSeconds:0}\n";
-            return Results.Text(text, "text/plain; version=0.0.4");
+            Registry = registry,
+            // This host's instruments (tests run several hosts in one process) and the runtime's.
+            InstrumentFilterPredicate = instrument => ReferenceEquals(instrument.Meter.Scope, meters) || instrument.Meter.Name == "System.Runtime",
         });
+        app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(adapter.Dispose);
+        app.MapMetrics("/metrics", registry);
+
+        foreach (var map in features.Routes) map(app);
     }
 
     public static string Describe(LinkState state) => state switch

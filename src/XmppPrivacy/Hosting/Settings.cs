@@ -1,6 +1,8 @@
 using System.Text;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using XmppPrivacy.Hosting.Options;
 
 namespace XmppPrivacy.Hosting;
 
@@ -8,15 +10,23 @@ namespace XmppPrivacy.Hosting;
 public sealed class ConfigurationException(string message) : Exception(message);
 
 /// <summary>
-/// The effective configuration: every option of <see cref="OptionCatalogue"/> parsed and checked, from
-/// defaults, the JSON file and <c>XMPPPRIVACY_</c> environment variables (later wins). Unknown keys in our
-/// sections are refused, so a typo never silently keeps a default.
+/// The effective configuration: every options class of the host and of the features (<see cref="Catalogue"/>),
+/// bound from defaults, the JSON file and <c>XMPPPRIVACY_</c> environment variables (later wins) and checked
+/// as a whole, so start-up names every refused value at once. Unknown keys in any declared section are
+/// refused, so a typo never silently keeps a default. The same values reach the services through the
+/// Options pattern (<see cref="Register{T}"/>).
 /// </summary>
 public sealed class Settings
 {
-    private static readonly string[] Sections = ["Component", "Http", "Storage", "Sweeps", "Archive", "Notices", "Log"];
-    private readonly Dictionary<string, object?> _values = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<Type, object> _options = [];
     private readonly Dictionary<string, string> _sources = new(StringComparer.OrdinalIgnoreCase);
+
+    private Settings(IReadOnlyList<Type> types) => Types = types;
+
+    /// <summary>The options classes, in the order <c>docs/configuration.md</c> lists them.</summary>
+    public IReadOnlyList<Type> Types { get; }
+
+    public IEnumerable<OptionSpec> Specs => Types.SelectMany(OptionSpec.Of);
 
     public static IConfigurationRoot Load(string? configFile, IDictionary<string, string?>? overrides = null)
     {
@@ -38,41 +48,67 @@ public sealed class Settings
         }
     }
 
-    public static Settings From(IConfiguration configuration)
+    /// <summary>Binds and checks every options class of the host and the catalogue's features.</summary>
+    public static Settings From(IConfiguration configuration) => From(configuration, Catalogue.OptionTypes);
+
+    public static Settings From(IConfiguration configuration, IReadOnlyList<Type> types)
     {
-        var settings = new Settings();
+        var settings = new Settings(types);
         var errors = new List<string>();
-        foreach (var section in Sections)
+        var specs = types.SelectMany(OptionSpec.Of).ToList();
+        var known = specs.Select(s => s.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var unknown = new SortedSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var section in types.Select(SectionOf))
             foreach (var entry in configuration.GetSection(section).AsEnumerable())
-                if (entry.Value is not null && !OptionCatalogue.All.Any(o => o.Key.Equals(entry.Key, StringComparison.OrdinalIgnoreCase)))
-                    errors.Add($"{entry.Key}: unknown option (see docs/configuration.md).");
-        foreach (var option in OptionCatalogue.All)
+                if (entry.Value is not null && !known.Contains(entry.Key))
+                    unknown.Add(entry.Key);
+        errors.AddRange(unknown.Select(key => $"{key}: unknown option (see docs/configuration.md)."));
+        foreach (var type in types)
         {
-            var raw = configuration[option.Key];
-            settings._sources[option.Key] = raw is null ? "default" : "configured";
-            var text = raw ?? (option.Default == "(none)" ? "" : option.Default);
-            try
+            var instance = Activator.CreateInstance(type)!;
+            foreach (var option in OptionSpec.Of(type))
             {
-                settings._values[option.Key] = option.Parse(text.Trim());
+                var raw = configuration[option.Key];
+                settings._sources[option.Key] = raw is null ? "default" : "configured";
+                if (raw is null) continue;
+                try
+                {
+                    option.Property.SetValue(instance, option.Parse(raw.Trim()));
+                }
+                catch (OptionSpec.Invalid e)
+                {
+                    var shown = option.Secret ? "(hidden)" : $"'{raw}'";
+                    errors.Add($"{option.Key}: {shown} is not allowed; expected {e.Message}.");
+                }
             }
-            catch (OptionSpec.Invalid e)
-            {
-                var shown = option.Secret ? "(hidden)" : $"'{text}'";
-                errors.Add($"{option.Key}: {shown} is not allowed; expected {e.Message}.");
-            }
+            settings._options[type] = instance;
         }
         if (errors.Count > 0) throw new ConfigurationException("Invalid configuration:\n  " + string.Join("\n  ", errors));
         return settings;
     }
 
-    public T Get<T>(string key) => (T)_values[OptionCatalogue.Find(key).Key]!;
-    public T? GetOptional<T>(string key) where T : class => _values[OptionCatalogue.Find(key).Key] as T;
+    public T Get<T>() where T : class => (T)_options[typeof(T)];
+
+    /// <summary>
+    /// Registers <typeparamref name="T"/> with the Options pattern: bound from these checked values, validated
+    /// on start (a value set in code is checked against the same ranges), and injectable as <c>T</c> itself.
+    /// </summary>
+    public void Register<T>(IServiceCollection services) where T : class
+    {
+        services.AddOptions<T>().Configure(target =>
+        {
+            foreach (var option in OptionSpec.Of(typeof(T))) option.Property.SetValue(target, option.Property.GetValue(_options[typeof(T)]));
+        }).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<T>, DeclaredRanges<T>>();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<T>>().Value);
+    }
 
     /// <summary>The secret from <c>Component:Secret</c> or the first line of <c>Component:SecretFile</c>.</summary>
     public string ComponentSecret()
     {
-        if (GetOptional<string>("Component:Secret") is { } secret) return secret;
-        if (GetOptional<string>("Component:SecretFile") is { } file)
+        var component = Get<ComponentOptions>();
+        if (component.Secret is { } secret) return secret;
+        if (component.SecretFile is { } file)
         {
             if (!File.Exists(file)) throw new ConfigurationException($"Component:SecretFile: '{file}' does not exist.");
             var line = File.ReadLines(file).FirstOrDefault()?.Trim();
@@ -82,24 +118,43 @@ public sealed class Settings
         throw new ConfigurationException("Component:Secret is not set; expected the component secret in XMPPPRIVACY_Component__Secret or a file named by Component:SecretFile.");
     }
 
-    public LogLevel LogLevel => Enum.Parse<LogLevel>(Get<string>("Log:Level"), ignoreCase: true);
-
-    /// <summary>The configured component domains (privacy first; upload and rooms when not turned off).</summary>
-    public IReadOnlyList<string> Domains =>
-        new[] { "Component:Domains:Privacy", "Component:Domains:Upload", "Component:Domains:Rooms" }
-            .Select(k => GetOptional<string>(k)).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-
     /// <summary>The effective configuration as text, secrets hidden (for <c>check-config</c>).</summary>
     public string Describe()
     {
         var text = new StringBuilder();
-        foreach (var option in OptionCatalogue.All)
-        {
-            var value = _values[option.Key];
-            var shown = option.Secret ? (value is null ? "(not set)" : "(set, hidden)")
-                : value switch { null => "(none)", TimeSpan t => OptionSpec.Show(t), IEnumerable<string> list => string.Join(",", list), _ => value.ToString() };
-            text.Append(option.Key).Append(" = ").Append(shown).Append("   [").Append(_sources[option.Key]).Append("]\n");
-        }
+        foreach (var type in Types)
+            foreach (var option in OptionSpec.Of(type))
+            {
+                var value = option.Property.GetValue(_options[type]);
+                var shown = option.Secret ? (value is null ? "(not set)" : "(set, hidden)") : OptionSpec.ShowValue(value);
+                text.Append(option.Key).Append(" = ").Append(shown).Append("   [").Append(_sources[option.Key]).Append("]\n");
+            }
         return text.ToString();
+    }
+
+    private static string SectionOf(Type type) =>
+        ((OptionsSectionAttribute)Attribute.GetCustomAttribute(type, typeof(OptionsSectionAttribute))!).Name;
+
+    /// <summary>Checks the final values against the declared ranges (what a test or a PostConfigure set in code, too).</summary>
+    private sealed class DeclaredRanges<T> : IValidateOptions<T> where T : class
+    {
+        public ValidateOptionsResult Validate(string? name, T options)
+        {
+            var failures = new List<string>();
+            foreach (var option in OptionSpec.Of(typeof(T)))
+            {
+                var value = option.Property.GetValue(options);
+                if (value is null || value is IReadOnlyList<string> { Count: 0 } || option.Secret) continue;
+                try
+                {
+                    option.Parse(OptionSpec.ShowValue(value));
+                }
+                catch (OptionSpec.Invalid e)
+                {
+                    failures.Add($"{option.Key}: {OptionSpec.ShowValue(value)} is not allowed; expected {e.Message}.");
+                }
+            }
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
     }
 }

@@ -2,21 +2,20 @@ using System.Data.Common;
 
 namespace XmppPrivacy.Storage;
 
-/// <summary>The SQL dialects the stores are written for; each store keeps its SQL beside it.</summary>
-public enum Dialect { Sqlite, PostgreSql }
-
 /// <summary>
-/// The seam between stores and the database engine: stores ask for an open connection and the dialect.
-/// SQLite is the embedded default; PostgreSQL plugs in here without touching the services.
+/// The seam between stores and the database engine: stores ask for an open connection. SQLite is the one
+/// engine the stores are written and tested for; another plugs in here once its store tests run.
 /// </summary>
 public interface IDatabase
 {
-    Dialect Dialect { get; }
     ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
-    /// <summary>Creates or upgrades the schema to the newest migration.</summary>
+    /// <summary>Creates or upgrades every feature's schema to its newest step.</summary>
     Task MigrateAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>One schema step. Versions are global and increase; every dialect gets its own SQL.</summary>
-public sealed record Migration(int Version, string Name, string Sqlite, string PostgreSql);
+/// <summary>One schema step of a feature. Versions are the feature's own, start at 1 and increase; a released step never changes.</summary>
+public sealed record Migration(int Version, string Name, string Sql);
+
+/// <summary>A feature's schema: its steps, applied in order under the feature's name.</summary>
+public sealed record Schema(string Feature, IReadOnlyList<Migration> Steps);

@@ -8,9 +8,10 @@ namespace XmppPrivacy.Storage;
 public sealed class SqliteDatabase : IDatabase
 {
     private readonly string _connectionString;
-    private readonly IReadOnlyList<Migration> _migrations;
+    private readonly IReadOnlyList<Schema> _schemas;
 
-    public SqliteDatabase(string path, IReadOnlyList<Migration>? migrations = null)
+    /// <param name="schemas">Every feature's schema (<c>Catalogue.Schemas</c> for the component's own).</param>
+    public SqliteDatabase(string path, IEnumerable<Schema> schemas)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
@@ -22,7 +23,7 @@ public sealed class SqliteDatabase : IDatabase
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
-        _migrations = migrations ?? Migrations.All;
+        _schemas = schemas.ToList();
         FilePath = full;
     }
 
@@ -30,7 +31,6 @@ public sealed class SqliteDatabase : IDatabase
     private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Prepared = new();
 
     public string FilePath { get; }
-    public Dialect Dialect => Dialect.Sqlite;
 
     /// <summary>
     /// An open connection. Cancelling <paramref name="cancellationToken"/> while it is open interrupts the
@@ -75,32 +75,66 @@ public sealed class SqliteDatabase : IDatabase
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await Execute(connection, null,
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms INTEGER NOT NULL);",
-            cancellationToken);
-        var applied = new HashSet<int>();
+        await Execute(connection, null, """
+            CREATE TABLE IF NOT EXISTS schema_versions (
+                feature TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_ms INTEGER NOT NULL,
+                PRIMARY KEY (feature, version));
+            """, cancellationToken);
+        await AdoptGlobalVersionsAsync(connection, cancellationToken);
+        var applied = new HashSet<(string, int)>();
         await using (var read = connection.CreateCommand())
         {
-            read.CommandText = "SELECT version FROM schema_migrations;";
+            read.CommandText = "SELECT feature, version FROM schema_versions;";
             await using var rows = await read.ExecuteReaderAsync(cancellationToken);
-            while (await rows.ReadAsync(cancellationToken)) applied.Add(rows.GetInt32(0));
+            while (await rows.ReadAsync(cancellationToken)) applied.Add((rows.GetString(0), rows.GetInt32(1)));
         }
-        var newest = _migrations.Count == 0 ? 0 : _migrations.Max(m => m.Version);
-        if (applied.Count > 0 && applied.Max() > newest)
-            throw new InvalidOperationException($"The database schema (version {applied.Max()}) is newer than this program (version {newest}).");
-        foreach (var migration in _migrations.OrderBy(m => m.Version).Where(m => !applied.Contains(m.Version)))
+        foreach (var schema in _schemas)
         {
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await Execute(connection, transaction, migration.Sqlite, cancellationToken);
-            await using var record = connection.CreateCommand();
-            record.Transaction = transaction;
-            record.CommandText = "INSERT INTO schema_migrations (version, name, applied_ms) VALUES ($v, $n, $t);";
-            record.Parameters.Add(new SqliteParameter("$v", migration.Version));
-            record.Parameters.Add(new SqliteParameter("$n", migration.Name));
-            record.Parameters.Add(new SqliteParameter("$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
-            await record.ExecuteNonQueryAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            var newest = schema.Steps.Count == 0 ? 0 : schema.Steps.Max(m => m.Version);
+            var stored = applied.Where(a => a.Item1 == schema.Feature).Select(a => a.Item2).DefaultIfEmpty(0).Max();
+            if (stored > newest)
+                throw new InvalidOperationException($"The database schema of {schema.Feature} (version {stored}) is newer than this program (version {newest}).");
         }
+        foreach (var schema in _schemas)
+            foreach (var migration in schema.Steps.OrderBy(m => m.Version).Where(m => !applied.Contains((schema.Feature, m.Version))))
+            {
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                await Execute(connection, transaction, migration.Sql, cancellationToken);
+                await RecordAsync(connection, transaction, schema.Feature, migration, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+    }
+
+    /// <summary>
+    /// Databases made before schemas were per feature numbered their steps globally (1 sweep runs, 2 last
+    /// activity, 3 archive); those steps become version 1 of their features, once.
+    /// </summary>
+    private static async Task AdoptGlobalVersionsAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var exists = connection.CreateCommand();
+        exists.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations';";
+        if ((long)(await exists.ExecuteScalarAsync(cancellationToken))! == 0) return;
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await Execute(connection, transaction, """
+            INSERT OR IGNORE INTO schema_versions (feature, version, name, applied_ms)
+            SELECT CASE version WHEN 1 THEN 'sweeps' WHEN 2 THEN 'activity' ELSE 'archive' END, 1, name, applied_ms
+            FROM schema_migrations WHERE version IN (1, 2, 3);
+            DROP TABLE schema_migrations;
+            """, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async Task RecordAsync(DbConnection connection, DbTransaction transaction, string feature, Migration migration,
+        CancellationToken cancellationToken)
+    {
+        await using var record = connection.CreateCommand();
+        record.Transaction = transaction;
+        record.CommandText = "INSERT INTO schema_versions (feature, version, name, applied_ms) VALUES ($f, $v, $n, $t);";
+        Db.Add(record, "$f", feature);
+        Db.Add(record, "$v", migration.Version);
+        Db.Add(record, "$n", migration.Name);
+        Db.Add(record, "$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        await record.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task Execute(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken)

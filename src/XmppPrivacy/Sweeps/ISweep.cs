@@ -10,7 +10,4 @@ public interface ISweep
     string Name { get; }
 
     ValueTask<int> RunAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken);
-
-    /// <summary>How often this sweep runs; null means every <c>Sweeps:Interval</c>.</summary>
-    TimeSpan? Interval => null;
 }

@@ -5,6 +5,17 @@ namespace XmppPrivacy.Sweeps;
 /// <summary>The persisted last run of each sweep, so a restart knows how far behind it is.</summary>
 public sealed class SweepRunStore(IDatabase database)
 {
+    public static readonly Schema Schema = new("sweeps",
+    [
+        new(1, "sweep runs", """
+            CREATE TABLE sweep_runs (
+                name TEXT PRIMARY KEY,
+                last_run_ms INTEGER NOT NULL,
+                last_deleted INTEGER NOT NULL
+            );
+            """),
+    ]);
+
     public async Task RecordAsync(string name, DateTimeOffset ranAt, int deleted, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

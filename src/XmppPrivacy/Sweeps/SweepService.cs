@@ -1,20 +1,28 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
 using XmppPrivacy.Hosting;
+using XmppPrivacy.Hosting.Options;
 
 namespace XmppPrivacy.Sweeps;
 
 /// <summary>
 /// Runs every feature's expiry: once at start (catching up whatever accumulated while the component was
-/// down), then each at its own interval (<see cref="ISweep.Interval"/>, else <c>Sweeps:Interval</c>) on the
-/// injected <see cref="TimeProvider"/>. Each run is persisted and measured.
+/// down), then every <c>Sweeps:Interval</c> on the injected <see cref="TimeProvider"/>. Each run is persisted
+/// and measured.
 /// </summary>
 public sealed partial class SweepService(
-    IEnumerable<ISweep> sweeps, SweepRunStore runs, Metrics metrics, TimeProvider time, SweepSchedule schedule,
+    IEnumerable<ISweep> sweeps, SweepRunStore runs, Metrics metrics, TimeProvider time, SweepsOptions options,
     ILogger<SweepService> logger) : BackgroundService
 {
     private readonly TaskCompletionSource _firstRound = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Dictionary<string, long> _lastRun = new(StringComparer.Ordinal);
+
+    public static void DeclareMetrics(IServiceCollection services)
+    {
+        services.AddSingleton(new MetricDeclaration("xmppprivacy_sweep_runs_total", "Sweep runs, per sweep."));
+        services.AddSingleton(new MetricDeclaration("xmppprivacy_sweep_deleted_total", "Items deleted by sweeps, per sweep."));
+        services.AddSingleton(new MetricDeclaration("xmppprivacy_sweep_failures_total", "Sweep runs that failed, per sweep."));
+    }
 
     /// <summary>Completes when the catch-up round at start has finished.</summary>
     public Task FirstRound => _firstRound.Task;
@@ -25,11 +33,9 @@ public sealed partial class SweepService(
         {
             await RunAllAsync(stoppingToken);
             _firstRound.TrySetResult();
-            // Tick at the shortest interval any sweep asks for; each sweep runs when its own interval has passed.
-            var tick = sweeps.Select(s => s.Interval ?? schedule.Interval).Append(schedule.Interval).Min();
-            using var timer = new PeriodicTimer(tick, time);
+            using var timer = new PeriodicTimer(options.Interval, time);
             while (await timer.WaitForNextTickAsync(stoppingToken))
-                await RunAllAsync(stoppingToken, onlyDue: tick / 2);
+                await RunAllAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -40,23 +46,16 @@ public sealed partial class SweepService(
         }
     }
 
-    /// <summary>
-    /// One round of every sweep (or, with <paramref name="onlyDue"/>, of those whose interval has passed, within
-    /// that tolerance); a failing sweep is logged and does not stop the others.
-    /// </summary>
-    public async Task RunAllAsync(CancellationToken cancellationToken, TimeSpan? onlyDue = null)
+    /// <summary>One round of every sweep; a failing sweep is logged and does not stop the others.</summary>
+    public async Task RunAllAsync(CancellationToken cancellationToken)
     {
         foreach (var sweep in sweeps)
         {
-            if (onlyDue is { } tolerance && _lastRun.TryGetValue(sweep.Name, out var last)
-                && time.GetElapsedTime(last) + tolerance < (sweep.Interval ?? schedule.Interval))
-                continue;
             var now = time.GetUtcNow();
             var started = time.GetTimestamp();
-            _lastRun[sweep.Name] = started;
             try
             {
-                var deleted = await sweep.RunAsync(now, schedule.BatchSize, cancellationToken);
+                var deleted = await sweep.RunAsync(now, options.BatchSize, cancellationToken);
                 await runs.RecordAsync(sweep.Name, now, deleted, cancellationToken);
                 metrics.Increment("xmppprivacy_sweep_runs_total", "sweep", sweep.Name);
                 metrics.Increment("xmppprivacy_sweep_deleted_total", "sweep", sweep.Name, deleted);
@@ -80,6 +79,3 @@ public sealed partial class SweepService(
     [LoggerMessage(EventId = 1402, Level = LogLevel.Error, Message = "Sweep {Sweep} failed with {ExceptionType}")]
     private static partial void LogSweepFailed(ILogger logger, string sweep, string exceptionType);
 }
-
-/// <summary>How often and in what batch size sweeps run.</summary>
-public sealed record SweepSchedule(TimeSpan Interval, int BatchSize);

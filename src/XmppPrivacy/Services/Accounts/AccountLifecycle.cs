@@ -15,9 +15,8 @@ public sealed partial class AccountLifecycle(
     public Task RegisteredAsync(string user, string host, CancellationToken cancellationToken) =>
         notices.RegisteredAsync(user, host, cancellationToken);
 
-    public async Task DeletedAsync(string user, string host, CancellationToken cancellationToken)
+    public async Task DeletedAsync(Account account, CancellationToken cancellationToken)
     {
-        var account = user + "@" + host;
         foreach (var owner in owners)
         {
             var deleted = await owner.DeleteAccountAsync(account, cancellationToken);
@@ -25,7 +24,7 @@ public sealed partial class AccountLifecycle(
         }
         metrics.Increment("xmppprivacy_accounts_deleted_total");
         LogDeleted(logger);
-        await notices.DeletedAsync(user, host, cancellationToken);
+        await notices.DeletedAsync(account.Local, account.Domain, cancellationToken);
     }
 
     [LoggerMessage(EventId = 2201, Level = LogLevel.Information, Message = "An account was deleted and all of its data with it")]

@@ -6,7 +6,7 @@ using XmppPrivacy.Storage;
 namespace XmppPrivacy.Services.Activity;
 
 /// <summary>One account's last login and logout (UTC), nothing else: no address, no resource.</summary>
-public sealed record ActivityRecord(string Account, DateTimeOffset? LastLogin, DateTimeOffset? LastLogout)
+public sealed record ActivityRecord(Account Account, DateTimeOffset? LastLogin, DateTimeOffset? LastLogout)
 {
     public DateTimeOffset? LastSeen => LastLogout > LastLogin || LastLogin is null ? LastLogout : LastLogin;
 }
@@ -17,9 +17,29 @@ public sealed record ActivityRecord(string Account, DateTimeOffset? LastLogin, D
 /// </summary>
 public sealed class ActivityStore(IDatabase database) : IAccountData
 {
+    public static readonly Migration[] Schema =
+    [
+        new(1, "last activity", """
+            CREATE TABLE last_activity (
+                account TEXT PRIMARY KEY,
+                last_login_ms INTEGER,
+                last_logout_ms INTEGER
+            );
+            """),
+        // Accounts were once stored as the bridge spelled them; one account is one lower-cased key in every store.
+        new(2, "account keys lower-cased", """
+            CREATE TEMPORARY TABLE merged AS
+                SELECT lower(account) AS account, MAX(last_login_ms) AS last_login_ms, MAX(last_logout_ms) AS last_logout_ms
+                FROM last_activity GROUP BY lower(account);
+            DELETE FROM last_activity;
+            INSERT INTO last_activity (account, last_login_ms, last_logout_ms) SELECT account, last_login_ms, last_logout_ms FROM merged;
+            DROP TABLE merged;
+            """),
+    ];
+
     public string Name => "activity";
 
-    public async Task RecordAsync(string account, bool login, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task RecordAsync(Account account, bool login, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -28,17 +48,17 @@ public sealed class ActivityStore(IDatabase database) : IAccountData
             INSERT INTO last_activity (account, {column}) VALUES (@account, @at)
             ON CONFLICT (account) DO UPDATE SET {column} = MAX(COALESCE(last_activity.{column}, 0), excluded.{column});
             """;
-        Db.Add(command, "@account", account);
+        Db.Add(command, "@account", account.Key);
         Db.Add(command, "@at", at.ToUnixTimeMilliseconds());
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<ActivityRecord?> GetAsync(string account, CancellationToken cancellationToken)
+    public async Task<ActivityRecord?> GetAsync(Account account, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT account, last_login_ms, last_logout_ms FROM last_activity WHERE account = @account;";
-        Db.Add(command, "@account", account);
+        Db.Add(command, "@account", account.Key);
         await using var rows = await command.ExecuteReaderAsync(cancellationToken);
         return await rows.ReadAsync(cancellationToken) ? Read(rows) : null;
     }
@@ -61,25 +81,26 @@ public sealed class ActivityStore(IDatabase database) : IAccountData
         return list;
     }
 
-    public async ValueTask<int> DeleteAccountAsync(string account, CancellationToken cancellationToken)
+    public async ValueTask<int> DeleteAccountAsync(Account account, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "DELETE FROM last_activity WHERE account = @account;";
-        Db.Add(command, "@account", account);
+        Db.Add(command, "@account", account.Key);
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async IAsyncEnumerable<string> AccountsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<Account> AccountsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT account FROM last_activity ORDER BY account;";
         await using var rows = await command.ExecuteReaderAsync(cancellationToken);
-        while (await rows.ReadAsync(cancellationToken)) yield return rows.GetString(0);
+        while (await rows.ReadAsync(cancellationToken))
+            if (Account.TryParse(rows.GetString(0), out var account)) yield return account;
     }
 
-    private static ActivityRecord Read(DbDataReader rows) => new(rows.GetString(0),
+    private static ActivityRecord Read(DbDataReader rows) => new(Account.Parse(rows.GetString(0)),
         rows.IsDBNull(1) ? null : DateTimeOffset.FromUnixTimeMilliseconds(rows.GetInt64(1)),
         rows.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(rows.GetInt64(2)));
 }

@@ -1,3 +1,5 @@
+using XmppPrivacy.Hosting.Options;
+
 namespace XmppPrivacy.Services.Archive;
 
 /// <summary>What a user's archive keeps when no always/never list names the other party (XEP-0441).</summary>
@@ -8,26 +10,25 @@ public enum ArchiveDirection { In, Out }
 
 /// <summary>
 /// The archive's options (<c>Archive:*</c>). Names echo Prosody's mod_mam (<c>archive_expires_after</c>,
-/// <c>max_archive_query_results</c>, <c>default_archive_policy</c>).
+/// <c>max_archive_query_results</c>, <c>default_archive_policy</c>). Expired messages are deleted every
+/// <c>Sweeps:Interval</c>.
 /// </summary>
+[OptionsSection("Archive")]
 public sealed record ArchiveOptions
 {
-    /// <summary>Retention: nothing older is served, and the sweep deletes it.</summary>
-    public TimeSpan ExpiresAfter { get; init; } = TimeSpan.FromDays(7);
-
-    /// <summary>The largest page a query returns; a larger RSM <c>max</c> is clamped to it.</summary>
-    public int MaxPageSize { get; init; } = 50;
-
-    /// <summary>The default of users who never set preferences; <c>never</c> means opt-in.</summary>
+    [Option("Archiving for users who set no preference: `never` (opt-in, the promise), `always` (opt-out), `roster`.")]
     public ArchivePolicy DefaultPolicy { get; init; } = ArchivePolicy.Never;
 
-    /// <summary>How often expired messages are deleted.</summary>
-    public TimeSpan SweepInterval { get; init; } = TimeSpan.FromMinutes(1);
+    [Option("Archived messages older than this are never served and are deleted within one sweep interval (`Sweeps:Interval`).", Min = "1s", Max = "3650d")]
+    public TimeSpan ExpiresAfter { get; init; } = TimeSpan.FromDays(7);
+
+    [Option("Most results per archive page; larger RSM `max` values are clamped to it.", Min = "1", Max = "1000")]
+    public int MaxPageSize { get; init; } = 50;
 
     /// <summary>The most ids one query may name in its <c>ids</c> field; more is <c>bad-request</c>.</summary>
     public int MaxIds { get; init; } = 100;
 
-    /// <summary>How long one query may take; a slower one is stopped and answered <c>resource-constraint</c> (type wait).</summary>
+    [Option("How long one archive query may run; a slower one is stopped and answered `resource-constraint` (type wait), so the client may retry.", Min = "1s", Max = "5m")]
     public TimeSpan QueryTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The most JIDs each always/never list of a user's preferences may hold.</summary>

@@ -17,10 +17,10 @@ namespace XmppPrivacy.Services.Archive;
 [Xep(313, "1.1.1", "v2 over delegation: query, fields, prefs, metadata, #extended"), Xep(441, "0.2.0"), Xep(59, "1.0.0", "paging"),
  Xep(359, "0.7.0", "stanza-id stamped by the bridge")]
 public sealed partial class ArchiveService(
-    string privacyDomain, string serverDomain, ArchiveStore store, BridgeService bridge, DelegationService delegation,
+    Domains domains, ArchiveStore store, BridgeService bridge, DelegationService delegation,
     Metrics metrics, TimeProvider time, ILogger<ArchiveService> logger) : IComponentService
 {
-    public IReadOnlyCollection<string>? Domains => [privacyDomain];
+    IReadOnlyCollection<string>? IComponentService.Domains => [domains.Privacy];
 
     public void Declare(ServiceBuilder service) => service
         .DelegatedIq("get", ArchiveNs.Mam + "prefs", GetPrefsAsync)
@@ -58,7 +58,7 @@ public sealed partial class ArchiveService(
         var queryId = (string?)request.Payload.Attribute("queryid");
         var privilege = delegation.State.PrivilegeNamespace;
         foreach (var message in page.Value!.Messages)
-            await PrivilegedMessages.SendAsync(request.Outbound, privacyDomain, serverDomain, request.To, request.From, privilege, cancellationToken,
+            await PrivilegedMessages.SendAsync(request.Outbound, domains.Privacy, domains.Server, request.To, request.From, privilege, cancellationToken,
                 ArchiveReplies.Result(queryId, message));
         metrics.Increment("xmppprivacy_archive_queries_total");
         metrics.Increment("xmppprivacy_archive_results_total", by: page.Value.Messages.Count);

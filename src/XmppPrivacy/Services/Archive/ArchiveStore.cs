@@ -16,6 +16,35 @@ namespace XmppPrivacy.Services.Archive;
 /// </summary>
 public sealed partial class ArchiveStore(IDatabase database, ArchiveOptions options) : IAccountData
 {
+    public static readonly Migration[] Schema =
+    [
+        new(1, "archive", """
+            CREATE TABLE archive_messages (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                owner TEXT NOT NULL,
+                archive_id TEXT NOT NULL,
+                with_jid TEXT NOT NULL,
+                direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+                ts_ms INTEGER NOT NULL,
+                xml TEXT NOT NULL
+            );
+            CREATE UNIQUE INDEX archive_messages_id ON archive_messages (owner, archive_id);
+            CREATE INDEX archive_messages_owner_ts ON archive_messages (owner, ts_ms, seq);
+            CREATE INDEX archive_messages_owner_with_ts ON archive_messages (owner, with_jid, ts_ms, seq);
+            CREATE INDEX archive_messages_ts ON archive_messages (ts_ms);
+            CREATE TABLE archive_prefs (
+                owner TEXT PRIMARY KEY,
+                default_policy TEXT NOT NULL CHECK (default_policy IN ('always', 'never', 'roster'))
+            );
+            CREATE TABLE archive_pref_jids (
+                owner TEXT NOT NULL,
+                jid TEXT NOT NULL,
+                list TEXT NOT NULL CHECK (list IN ('always', 'never')),
+                PRIMARY KEY (owner, jid)
+            );
+            """),
+    ];
+
     public string Name => "archive";
 
     public ArchiveOptions Options => options;
@@ -97,9 +126,9 @@ public sealed partial class ArchiveStore(IDatabase database, ArchiveOptions opti
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async ValueTask<int> DeleteAccountAsync(string account, CancellationToken cancellationToken)
+    public async ValueTask<int> DeleteAccountAsync(Account account, CancellationToken cancellationToken)
     {
-        var key = Jid.TryParse(account, out var jid) ? Key(jid) : account;
+        var key = account.Key;
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var deleted = 0;
@@ -115,7 +144,7 @@ public sealed partial class ArchiveStore(IDatabase database, ArchiveOptions opti
         return deleted;
     }
 
-    public async IAsyncEnumerable<string> AccountsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<Account> AccountsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -123,10 +152,11 @@ public sealed partial class ArchiveStore(IDatabase database, ArchiveOptions opti
             SELECT owner FROM archive_prefs UNION SELECT DISTINCT owner FROM archive_messages ORDER BY owner;
             """;
         await using var rows = await command.ExecuteReaderAsync(cancellationToken);
-        while (await rows.ReadAsync(cancellationToken)) yield return rows.GetString(0);
+        while (await rows.ReadAsync(cancellationToken))
+            if (Account.TryParse(rows.GetString(0), out var account)) yield return account;
     }
 
-    /// <summary>How a JID is kept: <see cref="Jid.BareKey"/>.</summary>
+    /// <summary>How a JID is kept: <see cref="Jid.BareKey"/>, which is <see cref="Account.Key"/> for an account.</summary>
     public static string Key(Jid jid) => jid.BareKey;
 
     /// <summary>A new archive id: 16 random bytes, base64url (22 characters).</summary>

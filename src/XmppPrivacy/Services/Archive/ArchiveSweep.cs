@@ -4,13 +4,11 @@ namespace XmppPrivacy.Services.Archive;
 
 /// <summary>
 /// Deletes archived messages past retention, in batches, yielding between batches so ingest and queries
-/// are never stalled. Run by the sweep service every <see cref="ArchiveOptions.SweepInterval"/>.
+/// are never stalled. Run by the sweep service every <c>Sweeps:Interval</c>.
 /// </summary>
 public sealed class ArchiveSweep(ArchiveStore store) : ISweep
 {
     public string Name => "archive";
-
-    public TimeSpan? Interval => store.Options.SweepInterval;
 
     public async ValueTask<int> RunAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken)
     {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Xml.Linq;
 using Microsoft.Extensions.Logging;
+using XmppPrivacy.Hosting;
 using XmppPrivacy.Routing;
 using XmppPrivacy.Services.Accounts;
 using XmppPrivacy.Streams;
@@ -16,7 +17,7 @@ namespace XmppPrivacy.Services.Archive;
 /// counts, whatever its subscription (as in Prosody's mod_mam). When the server refuses or does not answer,
 /// the roster is unknown and nothing is archived on its account.
 /// </summary>
-public sealed partial class RosterLookup(string privacyDomain, IqTracker iqs, TimeProvider time, ILogger<RosterLookup> logger) : IAccountData
+public sealed partial class RosterLookup(Domains domains, IqTracker iqs, TimeProvider time, ILogger<RosterLookup> logger) : IAccountData
 {
     public string Name => "roster-cache";
 
@@ -40,18 +41,19 @@ public sealed partial class RosterLookup(string privacyDomain, IqTracker iqs, Ti
     }
 
     /// <summary>Forgets what is known of a deleted account's roster.</summary>
-    public ValueTask<int> DeleteAccountAsync(string account, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Jid.TryParse(account, out var jid) && _cache.TryRemove(ArchiveStore.Key(jid), out _) ? 1 : 0);
+    public ValueTask<int> DeleteAccountAsync(Account account, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(_cache.TryRemove(account.Key, out _) ? 1 : 0);
 
-    public async IAsyncEnumerable<string> AccountsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<Account> AccountsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await Task.CompletedTask;
-        foreach (var key in _cache.Keys) yield return key;
+        foreach (var key in _cache.Keys)
+            if (Account.TryParse(key, out var account)) yield return account;
     }
 
     private async Task<HashSet<string>?> FetchAsync(IOutbound outbound, Jid owner, CancellationToken cancellationToken)
     {
-        var iq = Stanza.Iq("get", privacyDomain, owner.Bare.ToString(), "roster-" + Guid.NewGuid().ToString("N")[..12],
+        var iq = Stanza.Iq("get", domains.Privacy, owner.Bare.ToString(), "roster-" + Guid.NewGuid().ToString("N")[..12],
             new XElement(Ns.Roster + "query"));
         XElement answer;
         try

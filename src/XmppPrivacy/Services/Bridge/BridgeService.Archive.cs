@@ -25,7 +25,7 @@ public sealed partial class BridgeService
     {
         var optedIn = await archive.OptedInAccountsAsync(cancellationToken);
         var users = optedIn.Select(a => Jid.TryParse(a, out var jid) ? jid : default)
-            .Where(j => j.Local is not null && string.Equals(j.Domain, serverDomain, StringComparison.OrdinalIgnoreCase))
+            .Where(domains.IsLocalAccount)
             .Select(j => new XElement(Ns.Bridge + "user", new XAttribute("name", j.Local!), new XAttribute("archive", "true")));
         await QueryAsync(outbound, new XElement(Ns.Bridge + "archiving", new XAttribute("replace", "true"),
             new XAttribute("default", archive.Options.DefaultPolicy == ArchivePolicy.Never ? "false" : "true"), users), cancellationToken, "set");
@@ -56,11 +56,11 @@ public sealed partial class BridgeService
             || message.Count != 1 || message[0].Name != Ns.Client + "message"
             || (string?)copy.Attribute("id") is not { } id || !ArchiveStore.IsValidId(id))
             return (null, Rejected("A message copy needs owner, direction, with, a valid id and one jabber:client message."));
-        var owner = Jid.Parse(account);
-        if (prefs is null || !prefs.TryGetValue(account, out var ownerPrefs))
+        var owner = account.Jid;
+        if (prefs is null || !prefs.TryGetValue(account.Key, out var ownerPrefs))
         {
             ownerPrefs = await archive.GetPrefsAsync(owner, cancellationToken);
-            prefs?.Add(account, ownerPrefs);
+            prefs?.Add(account.Key, ownerPrefs);
         }
         var inRoster = ownerPrefs.NeedsRoster(with.Bare) ? await roster.ContainsAsync(outbound, owner, with.Bare, cancellationToken) : null;
         if (!ownerPrefs.Archives(with.Bare, inRoster))

@@ -21,17 +21,17 @@ public sealed partial class BridgeService
         var known = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var owner in owners)
             await foreach (var account in owner.AccountsAsync(cancellationToken))
-                if (Jid.TryParse(account, out var jid) && jid.Local is not null && string.Equals(jid.Domain, serverDomain, StringComparison.OrdinalIgnoreCase))
-                    known.Add(jid.Local);
+                if (domains.IsLocalAccount(account.Jid))
+                    known.Add(account.Local);
         var purged = 0;
         foreach (var batch in known.Chunk(ReconcileBatch))
         {
             var answer = await QueryAsync(outbound, new XElement(Ns.Bridge + "accounts", batch.Select(u => new XElement(Ns.Bridge + "user", u))), cancellationToken);
             if (answer?.Element(Ns.Bridge + "accounts") is not { } existing) return purged; // try again next time
-            var alive = existing.Elements(Ns.Bridge + "user").Select(u => u.Value).ToHashSet(StringComparer.Ordinal);
+            var alive = existing.Elements(Ns.Bridge + "user").Select(u => u.Value.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
             foreach (var gone in batch.Where(u => !alive.Contains(u)))
             {
-                await accounts.DeletedAsync(gone, serverDomain, cancellationToken);
+                await accounts.DeletedAsync(Accounts.Account.Create(gone, domains.Server), cancellationToken);
                 purged++;
             }
         }

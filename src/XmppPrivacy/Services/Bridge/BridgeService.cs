@@ -20,7 +20,7 @@ public sealed record BridgeState(bool Present, string? ProsodyVersion, DateTimeO
 /// no client can forge, and acknowledges each once it is stored. It carries no IP address by design.
 /// </summary>
 public sealed partial class BridgeService(
-    string privacyDomain, string serverDomain, IqTracker iqs, AccountLifecycle accounts, ActivityStore activity,
+    Domains domains, IqTracker iqs, AccountLifecycle accounts, ActivityStore activity,
     ArchiveStore archive, RosterLookup roster, IEnumerable<IAccountData> owners, Metrics metrics, TimeProvider time, ILogger<BridgeService> logger)
     : IComponentService
 {
@@ -33,7 +33,7 @@ public sealed partial class BridgeService(
 
     public BridgeState State => _state;
 
-    public IReadOnlyCollection<string>? Domains => [privacyDomain];
+    IReadOnlyCollection<string>? IComponentService.Domains => [domains.Privacy];
 
     public void Declare(ServiceBuilder service) => service
         .OnConnected(HelloAsync)
@@ -86,13 +86,13 @@ public sealed partial class BridgeService(
         var answer = await QueryAsync(outbound, new XElement(Ns.Bridge + "hello"), cancellationToken);
         if (answer?.Element(Ns.Bridge + "hello") is not { } info)
         {
-            LogBridgeAbsent(logger, serverDomain, answer is null ? "no answer" : "not loaded");
+            LogBridgeAbsent(logger, domains.Server, answer is null ? "no answer" : "not loaded");
             _state = _state with { Present = false };
             return;
         }
         if ((string?)info.Attribute("protocol") != ProtocolVersion)
         {
-            LogBridgeAbsent(logger, serverDomain, "unsupported protocol version");
+            LogBridgeAbsent(logger, domains.Server, "unsupported protocol version");
             _state = _state with { Present = false };
             return;
         }
@@ -104,7 +104,7 @@ public sealed partial class BridgeService(
             ServerStarted = ParseMillis((string?)info.Attribute("started")),
         };
         metrics.Increment("xmppprivacy_bridge_hello_total");
-        LogBridgePresent(logger, serverDomain);
+        LogBridgePresent(logger, domains.Server);
         await SyncArchivingAsync(outbound, cancellationToken);
         await ReconcileAsync(cancellationToken);
     }
@@ -127,19 +127,18 @@ public sealed partial class BridgeService(
     private async ValueTask<StanzaError?> AccountAsync(XElement payload, CancellationToken cancellationToken)
     {
         var kind = (string?)payload.Attribute("event");
-        if (kind is not ("registered" or "deleted") || Account(payload) is null)
+        if (kind is not ("registered" or "deleted") || Account(payload) is not { } account)
             return Rejected("An account event needs event='registered' or 'deleted' and a valid user.");
         var user = (string)payload.Attribute("user")!;
-        if (kind == "registered") await accounts.RegisteredAsync(user, serverDomain, cancellationToken);
-        else await accounts.DeletedAsync(user, serverDomain, cancellationToken);
+        if (kind == "registered") await accounts.RegisteredAsync(user, domains.Server, cancellationToken);
+        else await accounts.DeletedAsync(account, cancellationToken);
         Accepted("account-" + kind);
         return null;
     }
 
     private StanzaError? Refused(IqRequest request)
     {
-        if (request.From.IsDomain && string.Equals(request.From.Domain, serverDomain, StringComparison.OrdinalIgnoreCase))
-            return null;
+        if (domains.IsServer(request.From)) return null;
         metrics.Increment("xmppprivacy_bridge_events_rejected_total");
         LogForgedEvent(logger);
         return StanzaError.Forbidden("Only the server may send bridge events.");
@@ -157,17 +156,16 @@ public sealed partial class BridgeService(
         metrics.Increment("xmppprivacy_bridge_events_total", "kind", kind);
     }
 
-    /// <summary>The bare JID of the event's user on the server domain, or null when the name is not a valid localpart.</summary>
-    private string? Account(XElement payload, string attribute = "user") =>
-        (string?)payload.Attribute(attribute) is { Length: > 0 } user && Jid.TryParse(user + "@" + serverDomain, out var jid) && jid.IsBare
-            ? jid.ToString() : null;
+    /// <summary>The event's user on the server domain, or null when the name is not a valid localpart.</summary>
+    private Account? Account(XElement payload, string attribute = "user") =>
+        Accounts.Account.TryCreate((string?)payload.Attribute(attribute), domains.Server, out var account) ? account : null;
 
     private DateTimeOffset At(XElement payload) => ParseMillis((string?)payload.Attribute("at")) ?? time.GetUtcNow();
 
     /// <summary>Sends a bridge query to the server domain; null when it was not answered in time or the link went away.</summary>
     private async Task<XElement?> QueryAsync(IOutbound outbound, XElement payload, CancellationToken cancellationToken, string type = "get")
     {
-        var query = Stanza.Iq(type, privacyDomain, serverDomain, "bridge-" + Guid.NewGuid().ToString("N")[..12], payload);
+        var query = Stanza.Iq(type, domains.Privacy, domains.Server, "bridge-" + Guid.NewGuid().ToString("N")[..12], payload);
         try
         {
             var answer = await iqs.SendAsync(outbound, query, QueryTimeout, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Xml.Linq;
+using XmppPrivacy.Hosting;
 using XmppPrivacy.Routing;
 using XmppPrivacy.Xmpp;
 
@@ -18,13 +19,13 @@ public sealed record DelegationState(ImmutableSortedSet<string> Namespaces, Immu
 /// <see cref="Router"/> to the services that declared them.
 /// </summary>
 [Xep(355, "0.4.2", "namespace delegation, versions 1 and 2"), Xep(356, "0.4.1", "roster get (archiving policy roster), message outgoing (archive results)")]
-public sealed class DelegationService(string privacyDomain, string serverDomain) : IComponentService
+public sealed class DelegationService(Domains domains) : IComponentService
 {
     private volatile DelegationState _state = new([], []);
 
     public DelegationState State => _state;
 
-    public IReadOnlyCollection<string>? Domains => [privacyDomain];
+    IReadOnlyCollection<string>? IComponentService.Domains => [domains.Privacy];
 
     public void Declare(ServiceBuilder service) => service
         .Message(Ns.Delegation2 + "delegation", OnDelegationAsync)
@@ -55,6 +56,5 @@ public sealed class DelegationService(string privacyDomain, string serverDomain)
         return ValueTask.CompletedTask;
     }
 
-    private bool FromServer(StanzaRequest request) =>
-        request.From.IsDomain && string.Equals(request.From.Domain, serverDomain, StringComparison.OrdinalIgnoreCase);
+    private bool FromServer(StanzaRequest request) => domains.IsServer(request.From);
 }

@@ -13,7 +13,7 @@ public sealed record BurstAlert(string Host, int Count, DateTimeOffset Since, IR
             : " Machine-made looking: " + string.Join("; ", Flagged.GroupBy(f => f.Why)
                 .Select(g => $"{string.Join(", ", g.Take(10).Select(f => RegistrationText.SafeName(f.Name)))}{(g.Count() > 10 ? $" and {g.Count() - 10} more" : "")} ({g.Key})")) + ".";
         return $"Registration burst on {RegistrationText.SafeName(Host)}: {Count} more registrations since {Since.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC " +
-               $"(more than {threshold} within {Hosting.OptionSpec.Show(window)}); individual notices paused. Names: {names}{more}.{flagged}";
+               $"(more than {threshold} within {Hosting.Options.OptionSpec.Show(window)}); individual notices paused. Names: {names}{more}.{flagged}";
     }
 }
 

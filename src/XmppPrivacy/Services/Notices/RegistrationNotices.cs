@@ -7,9 +7,6 @@ using XmppPrivacy.Xmpp;
 
 namespace XmppPrivacy.Services.Notices;
 
-/// <summary>Who gets notices and how bursts are cut.</summary>
-public sealed record NoticesOptions(IReadOnlyList<string> Admins, int BurstCount, TimeSpan BurstWindow, bool NotifyDeletions);
-
 /// <summary>
 /// The anonymised registration notice. Registrations arrive from the bridge, or — without it — as the
 /// servers' own watcher notices (Prosody's mod_watchregistrations, ejabberd's registration_watchers) sent to
@@ -18,7 +15,7 @@ public sealed record NoticesOptions(IReadOnlyList<string> Admins, int BurstCount
 /// aggregated alert per burst.
 /// </summary>
 public sealed partial class RegistrationNotices(
-    string privacyDomain, string serverDomain, NoticesOptions options, Metrics metrics, TimeProvider time,
+    Domains domains, NoticesOptions options, Metrics metrics, TimeProvider time,
     ILogger<RegistrationNotices> logger) : IComponentService
 {
     private static readonly XNamespace Styling = "urn:xmpp:styling:0";
@@ -31,7 +28,7 @@ public sealed partial class RegistrationNotices(
     private readonly Queue<string> _undelivered = new();
     private volatile IOutbound? _outbound;
 
-    public IReadOnlyCollection<string>? Domains => [privacyDomain];
+    IReadOnlyCollection<string>? IComponentService.Domains => [domains.Privacy];
 
     public void Declare(ServiceBuilder service) => service
         .OnConnected(OnConnectedAsync)
@@ -88,7 +85,7 @@ public sealed partial class RegistrationNotices(
 
     private async ValueTask OnBodyAsync(StanzaRequest request, CancellationToken cancellationToken)
     {
-        if (!(request.From.IsDomain && string.Equals(request.From.Domain, serverDomain, StringComparison.OrdinalIgnoreCase)))
+        if (!domains.IsServer(request.From))
         {
             // Users chatting with the service get the usual answer for a message nobody handles.
             if (request.Stanza.Type() is null or "normal" or "chat")
@@ -111,7 +108,7 @@ public sealed partial class RegistrationNotices(
         var outbound = _outbound;
         foreach (var admin in options.Admins)
         {
-            var message = Stanza.Message("chat", privacyDomain, admin, "n-" + Guid.NewGuid().ToString("N")[..12],
+            var message = Stanza.Message("chat", domains.Privacy, admin, "n-" + Guid.NewGuid().ToString("N")[..12],
                 new XElement(Ns.Component + "body", text), new XElement(Styling + "unstyled"));
             if (outbound is not null && await outbound.SendAsync(message, cancellationToken))
             {

@@ -1,0 +1,114 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using XmppPrivacy.Routing;
+using XmppPrivacy.Services.Accounts;
+using XmppPrivacy.Storage;
+using XmppPrivacy.Sweeps;
+
+namespace XmppPrivacy.Hosting.Features;
+
+/// <summary>A CLI verb: its command (options, arguments, help) and what it runs with the component's services.</summary>
+public sealed record VerbDeclaration(Command Command, Func<ParseResult, IServiceProvider, CancellationToken, Task<int>> Run);
+
+/// <summary>One feature's part of <c>/health</c>: a JSON-serialisable value under its key.</summary>
+public sealed record HealthDeclaration(string Key, Func<IServiceProvider, CancellationToken, Task<object?>> Report);
+
+/// <summary>
+/// Collects one feature's declarations. Services are registered as singletons in the host's container, in
+/// catalogue order; what the host needs to know (options classes, schema, routes, health, verbs) is recorded
+/// in the <see cref="FeatureSet"/>.
+/// </summary>
+public sealed class FeatureBuilder
+{
+    private readonly FeatureSet _set;
+    private readonly Settings? _settings;
+
+    internal FeatureBuilder(string name, IServiceCollection services, Settings? settings, FeatureSet set)
+    {
+        Name = name;
+        Services = services;
+        _settings = settings;
+        _set = set;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The host's container, for what the feature uses inside itself (stores, helpers).</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>An options class (<see cref="Options.OptionsSectionAttribute"/>), bound, validated on start and injectable.</summary>
+    public FeatureBuilder Options<T>() where T : class, new()
+    {
+        _set.OptionTypes.Add(typeof(T));
+        _settings?.Register<T>(Services);
+        return this;
+    }
+
+    /// <summary>The feature's schema steps, versioned per feature and applied in order at start.</summary>
+    public FeatureBuilder Schema(params Migration[] steps)
+    {
+        _set.Schemas.Add(new Schema(Name, steps));
+        return this;
+    }
+
+    /// <summary>A singleton the feature's other parts use.</summary>
+    public FeatureBuilder Singleton<T>() where T : class
+    {
+        Services.AddSingleton<T>();
+        return this;
+    }
+
+    /// <summary>Stanza handlers and disco (<see cref="IComponentService.Declare"/>).</summary>
+    public FeatureBuilder Component<T>() where T : class, IComponentService => As<T, IComponentService>();
+
+    /// <summary>Stanza handlers and disco of a service built by <paramref name="create"/>.</summary>
+    public FeatureBuilder Component<T>(Func<IServiceProvider, T> create) where T : class, IComponentService
+    {
+        Services.AddSingleton(create);
+        Services.AddSingleton<IComponentService>(sp => sp.GetRequiredService<T>());
+        return this;
+    }
+
+    /// <summary>An expiry sweep, run every <c>Sweeps:Interval</c>.</summary>
+    public FeatureBuilder Sweep<T>() where T : class, ISweep => As<T, ISweep>();
+
+    /// <summary>What the feature keeps about accounts: deleted with the account, listed for reconciliation.</summary>
+    public FeatureBuilder AccountData<T>() where T : class, IAccountData => As<T, IAccountData>();
+
+    /// <summary>Work that runs for the life of the host.</summary>
+    public FeatureBuilder Background<T>() where T : class, IHostedService => As<T, IHostedService>();
+
+    public FeatureBuilder Http(Action<IEndpointRouteBuilder> map)
+    {
+        _set.Routes.Add(map);
+        return this;
+    }
+
+    public FeatureBuilder Health(string key, Func<IServiceProvider, CancellationToken, Task<object?>> report)
+    {
+        _set.Health.Add(new HealthDeclaration(key, report));
+        return this;
+    }
+
+    /// <summary>A counter (name ending in <c>_total</c>) or, with <paramref name="gauge"/>, a gauge read at each scrape. Counts only, never per person.</summary>
+    public FeatureBuilder Metric(string name, string help, Func<IServiceProvider, double>? gauge = null)
+    {
+        Services.AddSingleton(new MetricDeclaration(name, help, gauge));
+        return this;
+    }
+
+    public FeatureBuilder Verb(Command command, Func<ParseResult, IServiceProvider, CancellationToken, Task<int>> run)
+    {
+        _set.Verbs.Add(new VerbDeclaration(command, run));
+        return this;
+    }
+
+    private FeatureBuilder As<T, TRole>() where T : class, TRole where TRole : class
+    {
+        Services.AddSingleton<T>();
+        Services.AddSingleton<TRole>(sp => sp.GetRequiredService<T>());
+        return this;
+    }
+}

@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using XmppPrivacy.Storage;
+
+namespace XmppPrivacy.Hosting.Features;
+
+/// <summary>What the host needs to know of the declared features: options classes, schemas, HTTP routes, health, verbs.</summary>
+public sealed class FeatureSet
+{
+    public List<Type> OptionTypes { get; } = [];
+    public List<Schema> Schemas { get; } = [];
+    public List<Action<IEndpointRouteBuilder>> Routes { get; } = [];
+    public List<HealthDeclaration> Health { get; } = [];
+    public List<VerbDeclaration> Verbs { get; } = [];
+
+    /// <summary>Runs every feature's declaration against <paramref name="services"/>; without settings only records them.</summary>
+    public static FeatureSet Declare(IEnumerable<IFeature> features, IServiceCollection services, Settings? settings)
+    {
+        var set = new FeatureSet();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var feature in features)
+        {
+            if (!names.Add(feature.Name)) throw new InvalidOperationException($"Two features are named {feature.Name}.");
+            feature.Declare(new FeatureBuilder(feature.Name, services, settings, set));
+        }
+        return set;
+    }
+
+    /// <summary>The declarations alone (options, verbs), for docs and the CLI's help.</summary>
+    public static FeatureSet Describe(IEnumerable<IFeature> features) => Declare(features, new ServiceCollection(), null);
+}

@@ -1,0 +1,41 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using XmppPrivacy.Hosting.Features;
+
+namespace XmppPrivacy.Services.Accounts;
+
+/// <summary>
+/// The account lifecycle: a deletion deletes every feature's data about the account (<see cref="IAccountData"/>);
+/// <c>xmpp-privacy forget-account</c> does the same by hand.
+/// </summary>
+public sealed class AccountsFeature : IFeature
+{
+    public string Name => "accounts";
+
+    public void Declare(FeatureBuilder feature)
+    {
+        var account = new Argument<string>("account") { Description = "The account's bare JID, e.g. alice@example.org." };
+        feature
+            .Singleton<AccountLifecycle>()
+            .Metric("xmppprivacy_accounts_deleted_total", "Accounts whose data was deleted (deletion events, reconciliation, forget-account).")
+            .Metric("xmppprivacy_account_data_deleted_total", "Items deleted with accounts, per store.")
+            .Verb(new Command("forget-account", "Delete everything the component keeps about an account, as its deletion would.") { account },
+                async (parse, services, cancellationToken) =>
+                {
+                    if (!Account.TryParse(parse.GetValue(account), out var target) || parse.GetValue(account)!.Contains('/'))
+                    {
+                        await Console.Error.WriteLineAsync("xmpp-privacy: forget-account needs the account's bare JID, e.g. alice@example.org.");
+                        return 2;
+                    }
+                    var total = 0;
+                    foreach (var owner in services.GetServices<IAccountData>())
+                    {
+                        var deleted = await owner.DeleteAccountAsync(target, cancellationToken);
+                        Console.WriteLine($"  {owner.Name}: {deleted} item(s) deleted");
+                        total += deleted;
+                    }
+                    Console.WriteLine($"{target}: {total} item(s) deleted in all.");
+                    return 0;
+                });
+    }
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.DependencyInjection;
+using XmppPrivacy.Hosting.Features;
+
+namespace XmppPrivacy.Services.Archive;
+
+/// <summary>
+/// The opt-in archive: its options, schema, store and roster cache (both deleted with an account), the MAM
+/// service answering delegated queries, the expiry sweep, and the age of its oldest message in <c>/health</c>
+/// and <c>/metrics</c>.
+/// </summary>
+public sealed class ArchiveFeature : IFeature
+{
+    public string Name => "archive";
+
+    public void Declare(FeatureBuilder feature) => feature
+        .Options<ArchiveOptions>()
+        .Schema(ArchiveStore.Schema)
+        .AccountData<ArchiveStore>()
+        .AccountData<RosterLookup>()
+        .Component<ArchiveService>()
+        .Sweep<ArchiveSweep>()
+        .Metric("xmppprivacy_archive_queries_total", "Archive queries answered.")
+        .Metric("xmppprivacy_archive_results_total", "Archived messages sent in answers.")
+        .Metric("xmppprivacy_archive_prefs_set_total", "Archive preferences set by users.")
+        .Metric("xmppprivacy_archive_oldest_message_age_seconds", "Age of the oldest archived message (0 when the archive is empty).",
+            services => OldestAge(services).GetAwaiter().GetResult()?.TotalSeconds ?? 0)
+        .Health("archive", async (services, cancellationToken) =>
+        {
+            var oldest = await OldestAge(services, cancellationToken);
+            return new
+            {
+                oldestMessageAgeSeconds = oldest is { } age ? Math.Round(age.TotalSeconds) : (double?)null,
+                expiresAfterSeconds = services.GetRequiredService<ArchiveOptions>().ExpiresAfter.TotalSeconds,
+            };
+        });
+
+    private static Task<TimeSpan?> OldestAge(IServiceProvider services, CancellationToken cancellationToken = default) =>
+        services.GetRequiredService<ArchiveStore>().OldestMessageAgeAsync(services.GetRequiredService<TimeProvider>().GetUtcNow(), cancellationToken);
+}

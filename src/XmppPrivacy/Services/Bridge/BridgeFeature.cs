@@ -1,0 +1,26 @@
+using Microsoft.Extensions.DependencyInjection;
+using XmppPrivacy.Hosting.Features;
+
+namespace XmppPrivacy.Services.Bridge;
+
+/// <summary>
+/// The channel to Prosody's <c>mod_privacy_bridge</c>: events (sessions, accounts, archive copies), account
+/// reconciliation as a sweep, and whether the bridge answered, in <c>/health</c>.
+/// </summary>
+public sealed class BridgeFeature : IFeature
+{
+    public string Name => "bridge";
+
+    public void Declare(FeatureBuilder feature) => feature
+        .Component<BridgeService>()
+        .Sweep<AccountReconcileSweep>()
+        .Metric("xmppprivacy_bridge_hello_total", "Greetings the bridge answered.")
+        .Metric("xmppprivacy_bridge_events_total", "Bridge events accepted, per kind.")
+        .Metric("xmppprivacy_bridge_events_rejected_total", "Bridge events refused (malformed, or not from the server).")
+        .Metric("xmppprivacy_accounts_reconciled_total", "Accounts the server no longer has whose data reconciliation deleted.")
+        .Health("bridge", (services, _) =>
+        {
+            var state = services.GetRequiredService<BridgeService>().State;
+            return Task.FromResult<object?>(new { present = state.Present, serverStarted = state.ServerStarted, lastEvent = state.LastEvent });
+        });
+}
