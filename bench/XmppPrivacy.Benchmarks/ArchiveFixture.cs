@@ -105,7 +105,7 @@ internal static class ArchiveFixture
     /// <summary>A migrated store on <paramref name="path"/>, with the production retention of 7 days.</summary>
     public static ArchiveStore OpenStore(string path, out SqliteDatabase database)
     {
-        database = new SqliteDatabase(path);
+        database = new SqliteDatabase(path, XmppPrivacy.Hosting.Catalogue.Schemas);
         database.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
         return new ArchiveStore(database, new ArchiveOptions());
     }

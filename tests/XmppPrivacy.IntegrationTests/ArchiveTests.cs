@@ -283,7 +283,7 @@ public sealed class ArchiveTests
     {
         await using var prosody = await ProsodyServer.StartAsync();
         var path = Path.Combine(Repo.TempDirectory("xp-full"), "xmpp-privacy.db");
-        var disk = new FullDiskDatabase(new SqliteDatabase(path));
+        var disk = new FullDiskDatabase(new SqliteDatabase(path, XmppPrivacy.Hosting.Catalogue.Schemas));
         await using var component = await ComponentUnderTest.StartAsync(prosody, new Dictionary<string, string?> { ["Storage:Path"] = path },
             services => services.AddSingleton<IDatabase>(disk));
         var (alice, bob) = await OptedInPairAsync(prosody, component);

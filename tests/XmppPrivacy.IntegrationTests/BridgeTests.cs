@@ -1,3 +1,4 @@
+using XmppPrivacy.Services.Accounts;
 using XmppPrivacy.IntegrationTests.Infrastructure;
 
 namespace XmppPrivacy.IntegrationTests;
@@ -78,7 +79,7 @@ public sealed class BridgeTests
         await Repo.WaitUntilAsync(async () => await after.MetricAsync(SessionEnd) == 1 && await after.MetricAsync(SessionStart) == 2,
             TimeSpan.FromSeconds(10), "the queued sessions arrived");
         var activity = after.Get<XmppPrivacy.Services.Activity.ActivityStore>();
-        Assert.NotNull(await activity.GetAsync("latecomer@localhost", CancellationToken.None));
+        Assert.NotNull(await activity.GetAsync(Account.Parse("latecomer@localhost"), CancellationToken.None));
         Assert.Equal(1, await after.MetricAsync("xmppprivacy_bridge_events_total{kind=\"account-registered\"}"));
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(shared, recursive: true);

@@ -1,3 +1,4 @@
+using XmppPrivacy.Services.Accounts;
 using System.Xml.Linq;
 using XmppPrivacy.IntegrationTests.Infrastructure;
 using XmppPrivacy.Services.Activity;
@@ -19,8 +20,8 @@ public sealed class InactiveAccountsCommandTests
         await using var component = await ComponentUnderTest.StartAsync(prosody, new Dictionary<string, string?> { ["Notices:Admins"] = "admin@localhost" });
         await component.WaitForAllConnectedAsync();
         var activity = component.Get<ActivityStore>();
-        await activity.RecordAsync("sleeper@localhost", login: true, DateTimeOffset.UtcNow.AddDays(-400), CancellationToken.None);
-        await activity.RecordAsync("recent@localhost", login: true, DateTimeOffset.UtcNow.AddDays(-3), CancellationToken.None);
+        await activity.RecordAsync(Account.Parse("sleeper@localhost"), login: true, DateTimeOffset.UtcNow.AddDays(-400), CancellationToken.None);
+        await activity.RecordAsync(Account.Parse("recent@localhost"), login: true, DateTimeOffset.UtcNow.AddDays(-3), CancellationToken.None);
         await using var admin = await NoticesTests.AdminAsync(prosody);
 
         var items = await admin.IqAsync("<iq type='get' to='privacy.localhost'><query xmlns='http://jabber.org/protocol/disco#items' node='http://jabber.org/protocol/commands'/></iq>");

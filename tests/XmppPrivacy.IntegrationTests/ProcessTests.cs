@@ -1,3 +1,4 @@
+using XmppPrivacy.Services.Accounts;
 using System.Diagnostics;
 using XmppPrivacy.IntegrationTests.Infrastructure;
 
@@ -161,12 +162,12 @@ public sealed class ProcessTests
     {
         var state = Repo.TempDirectory("xp-inactive");
         var path = Path.Combine(state, "db.sqlite");
-        var database = new XmppPrivacy.Storage.SqliteDatabase(path);
+        var database = new XmppPrivacy.Storage.SqliteDatabase(path, XmppPrivacy.Hosting.Catalogue.Schemas);
         await database.MigrateAsync(CancellationToken.None);
         var store = new XmppPrivacy.Services.Activity.ActivityStore(database);
-        await store.RecordAsync("sleeper@localhost", login: true, DateTimeOffset.UtcNow.AddDays(-200), CancellationToken.None);
-        await store.RecordAsync("sleeper@localhost", login: false, DateTimeOffset.UtcNow.AddDays(-199), CancellationToken.None);
-        await store.RecordAsync("active@localhost", login: true, DateTimeOffset.UtcNow.AddDays(-2), CancellationToken.None);
+        await store.RecordAsync(Account.Parse("sleeper@localhost"), login: true, DateTimeOffset.UtcNow.AddDays(-200), CancellationToken.None);
+        await store.RecordAsync(Account.Parse("sleeper@localhost"), login: false, DateTimeOffset.UtcNow.AddDays(-199), CancellationToken.None);
+        await store.RecordAsync(Account.Parse("active@localhost"), login: true, DateTimeOffset.UtcNow.AddDays(-2), CancellationToken.None);
 
         var (code, output) = await Repo.RunAsync("dotnet", [Program, "inactive", "--days", "180"],
             new Dictionary<string, string> { ["XMPPPRIVACY_Storage__Path"] = path });
@@ -200,18 +201,18 @@ public sealed class ProcessTests
     {
         var state = Repo.TempDirectory("xp-forget");
         var path = Path.Combine(state, "db.sqlite");
-        var database = new XmppPrivacy.Storage.SqliteDatabase(path);
+        var database = new XmppPrivacy.Storage.SqliteDatabase(path, XmppPrivacy.Hosting.Catalogue.Schemas);
         await database.MigrateAsync(CancellationToken.None);
         var store = new XmppPrivacy.Services.Activity.ActivityStore(database);
-        await store.RecordAsync("leaver@localhost", login: true, DateTimeOffset.UtcNow, CancellationToken.None);
-        await store.RecordAsync("stayer@localhost", login: true, DateTimeOffset.UtcNow, CancellationToken.None);
+        await store.RecordAsync(Account.Parse("leaver@localhost"), login: true, DateTimeOffset.UtcNow, CancellationToken.None);
+        await store.RecordAsync(Account.Parse("stayer@localhost"), login: true, DateTimeOffset.UtcNow, CancellationToken.None);
 
         var (code, output) = await Repo.RunAsync("dotnet", [Program, "forget-account", "leaver@localhost"],
             new Dictionary<string, string> { ["XMPPPRIVACY_Storage__Path"] = path });
 
         Assert.True(code == 0, output);
-        Assert.Null(await store.GetAsync("leaver@localhost", CancellationToken.None));
-        Assert.NotNull(await store.GetAsync("stayer@localhost", CancellationToken.None));
+        Assert.Null(await store.GetAsync(Account.Parse("leaver@localhost"), CancellationToken.None));
+        Assert.NotNull(await store.GetAsync(Account.Parse("stayer@localhost"), CancellationToken.None));
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(state, recursive: true);
     }

@@ -14,8 +14,6 @@ public sealed class FullDiskDatabase(IDatabase inner) : IDatabase
 
     public volatile bool Full;
 
-    public Dialect Dialect => inner.Dialect;
-
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = await inner.OpenAsync(cancellationToken);

@@ -1,5 +1,9 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using XmppPrivacy.Hosting;
+using XmppPrivacy.Hosting.Options;
+using XmppPrivacy.Services.Archive;
 using XmppPrivacy.Tests.Support;
 
 namespace XmppPrivacy.Tests.Hosting;
@@ -23,25 +27,57 @@ public sealed class SettingsTests
     {
         var settings = From();
 
-        Assert.Equal(5347, settings.Get<int>("Component:Port"));
-        Assert.Equal("127.0.0.1", settings.Get<string>("Component:Host"));
-        Assert.Equal(["privacy.localhost", "upload.localhost", "rooms.localhost"], settings.Domains);
-        Assert.Equal(TimeSpan.FromMinutes(1), settings.Get<TimeSpan>("Sweeps:Interval"));
-        Assert.Equal(TimeSpan.FromSeconds(60), settings.Get<TimeSpan>("Component:ReconnectMaxDelay"));
-        Assert.Equal(1024 * 1024, settings.Get<int>("Component:MaxStanzaBytes"));
-        Assert.Equal(LogLevel.Error, settings.LogLevel);
-        Assert.Null(settings.GetOptional<string>("Component:Secret"));
+        Assert.Equal(5347, settings.Get<ComponentOptions>().Port);
+        Assert.Equal("127.0.0.1", settings.Get<ComponentOptions>().Host);
+        Assert.Equal(["privacy.localhost", "upload.localhost", "rooms.localhost"], Domains(settings).Services);
+        Assert.Equal(TimeSpan.FromMinutes(1), settings.Get<SweepsOptions>().Interval);
+        Assert.Equal(TimeSpan.FromSeconds(60), settings.Get<ComponentOptions>().ReconnectMaxDelay);
+        Assert.Equal(1024 * 1024, settings.Get<ComponentOptions>().MaxStanzaBytes);
+        Assert.Equal(LogLevel.Error, settings.Get<LogOptions>().Level);
+        Assert.Null(settings.Get<ComponentOptions>().Secret);
+        Assert.Equal(TimeSpan.FromDays(7), settings.Get<ArchiveOptions>().ExpiresAfter);
+        Assert.Equal(ArchivePolicy.Never, settings.Get<ArchiveOptions>().DefaultPolicy);
     }
 
     [Fact]
     public void Every_default_in_the_catalogue_passes_its_own_check()
     {
-        foreach (var option in OptionCatalogue.All)
+        foreach (var option in Catalogue.OptionTypes.SelectMany(OptionSpec.Of))
         {
             var text = option.Default == "(none)" ? "" : option.Default;
-            var exception = Record.Exception(() => option.Parse(text));
+            var exception = Record.Exception(() => (object?)option.Parse(text));
             Assert.True(exception is null, $"{option.Key}: default '{option.Default}' is refused");
         }
+    }
+
+    [Fact]
+    public void Every_option_key_is_declared_once()
+    {
+        var keys = Catalogue.OptionTypes.SelectMany(OptionSpec.Of).Select(o => o.Key).ToList();
+
+        Assert.Equal(keys.Count, keys.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.Contains("Archive:ExpiresAfter", keys);
+        Assert.DoesNotContain("Archive:SweepInterval", keys);
+    }
+
+    [Fact]
+    public void Options_reach_the_services_through_the_options_pattern_and_are_validated_on_start()
+    {
+        var settings = From(("Archive:ExpiresAfter", "2d"));
+        var services = new ServiceCollection();
+        settings.Register<ArchiveOptions>(services);
+        services.PostConfigure<ArchiveOptions>(_ => { });
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Equal(TimeSpan.FromDays(2), provider.GetRequiredService<IOptions<ArchiveOptions>>().Value.ExpiresAfter);
+        Assert.Same(provider.GetRequiredService<IOptions<ArchiveOptions>>().Value, provider.GetRequiredService<ArchiveOptions>());
+
+        var invalid = new ServiceCollection();
+        settings.Register<ArchiveOptions>(invalid);
+        invalid.PostConfigure<ArchiveOptions>(o => typeof(ArchiveOptions).GetProperty(nameof(ArchiveOptions.MaxPageSize))!.SetValue(o, 0));
+        using var refused = invalid.BuildServiceProvider();
+        var failure = Assert.Throws<OptionsValidationException>(() => refused.GetRequiredService<IOptions<ArchiveOptions>>().Value);
+        Assert.Contains("Archive:MaxPageSize", failure.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -51,7 +87,10 @@ public sealed class SettingsTests
     [InlineData("Sweeps:Interval", "7x", "a period from 1s to 1h")]
     [InlineData("Sweeps:Interval", "2h", "a period from 1s to 1h")]
     [InlineData("Component:ReconnectBaseDelay", "-1s", "a period from 100ms to 1m")]
-    [InlineData("Log:Level", "Loud", "one of Trace, Debug, Information, Warning, Error, Critical, None")]
+    [InlineData("Log:Level", "Loud", "one of trace, debug, information, warning, error, critical, none")]
+    [InlineData("Archive:DefaultPolicy", "sometimes", "one of never, always, roster")]
+    [InlineData("Archive:ExpiresAfter", "0s", "a period from 1s to 3650d")]
+    [InlineData("Notices:Admins", "not a jid@", "bare JIDs")]
     [InlineData("Component:ServerDomain", "a b", "a domain name")]
     [InlineData("Component:Domains:Privacy", "privacy..localhost", "a domain name")]
     [InlineData("Storage:Provider", "mysql", "one of sqlite")]
@@ -68,7 +107,9 @@ public sealed class SettingsTests
     [Fact]
     public void An_unknown_key_in_our_sections_is_refused_by_name()
     {
-        var failure = Refused(("Component:Prot", "5347"));
+        var failure = Refused(("Component:Prot", "5347"), ("Archive:ExpiresAftr", "1d"));
+
+        Assert.Contains("Archive:ExpiresAftr", failure.Message, StringComparison.Ordinal);
 
         Assert.Contains("Component:Prot", failure.Message, StringComparison.Ordinal);
         Assert.Contains("unknown option", failure.Message, StringComparison.Ordinal);
@@ -80,7 +121,7 @@ public sealed class SettingsTests
     {
         var settings = From(("Logging:LogLevel:Default", "Debug"), ("AllowedHosts", "*"));
 
-        Assert.Equal(5347, settings.Get<int>("Component:Port"));
+        Assert.Equal(5347, settings.Get<ComponentOptions>().Port);
     }
 
     [Fact]
@@ -147,13 +188,13 @@ public sealed class SettingsTests
     [InlineData("00:01:00", 60)]
     public void A_period_option_takes_any_written_form(string text, int seconds)
     {
-        Assert.Equal(TimeSpan.FromSeconds(seconds), From(("Sweeps:Interval", text)).Get<TimeSpan>("Sweeps:Interval"));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), From(("Sweeps:Interval", text)).Get<SweepsOptions>().Interval);
     }
 
     [Fact]
     public void Week_and_day_periods_pass_a_period_option_that_allows_them()
     {
-        var option = OptionSpec.Period("Archive:ExpiresAfter", "1w", TimeSpan.FromHours(1), TimeSpan.FromDays(3650), "test");
+        var option = OptionSpec.Of(typeof(NarrowOptions)).Single();
 
         Assert.Equal(TimeSpan.FromDays(7), option.Parse("1w"));
         Assert.Equal(TimeSpan.FromDays(7), option.Parse("7d"));
@@ -173,9 +214,9 @@ public sealed class SettingsTests
         {
             var settings = Settings.From(Settings.Load(file, new Dictionary<string, string?> { ["Component:ServerDomain"] = "override.example" }));
 
-            Assert.Equal("json.example", settings.Get<string>("Component:Host"));
-            Assert.Equal(6002, settings.Get<int>("Component:Port"));
-            Assert.Equal("override.example", settings.Get<string>("Component:ServerDomain"));
+            Assert.Equal("json.example", settings.Get<ComponentOptions>().Host);
+            Assert.Equal(6002, settings.Get<ComponentOptions>().Port);
+            Assert.Equal("override.example", settings.Get<ComponentOptions>().ServerDomain);
         }
         finally
         {
@@ -247,6 +288,15 @@ public sealed class SettingsTests
     {
         var settings = From(("Component:Domains:Upload", ""), ("Component:Domains:Rooms", ""));
 
-        Assert.Equal(["privacy.localhost"], settings.Domains);
+        Assert.Equal(["privacy.localhost"], Domains(settings).Services);
+    }
+
+    private static Domains Domains(Settings settings) => new(settings.Get<ComponentOptions>(), settings.Get<DomainsOptions>());
+
+    [OptionsSection("Test")]
+    private sealed class NarrowOptions
+    {
+        [Option("test", Min = "1h", Max = "3650d")]
+        public TimeSpan ExpiresAfter { get; init; } = TimeSpan.FromDays(7);
     }
 }

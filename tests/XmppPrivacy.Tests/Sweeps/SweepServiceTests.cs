@@ -1,3 +1,4 @@
+using XmppPrivacy.Hosting.Options;
 using Microsoft.Extensions.Time.Testing;
 using XmppPrivacy.Hosting;
 using XmppPrivacy.Storage;
@@ -19,7 +20,7 @@ public sealed class SweepServiceTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        _database = new SqliteDatabase(_directory.File("test.db"));
+        _database = new SqliteDatabase(_directory.File("test.db"), XmppPrivacy.Hosting.Catalogue.Schemas);
         await _database.MigrateAsync(CancellationToken.None);
         _runs = new SweepRunStore(_database);
     }
@@ -29,7 +30,7 @@ public sealed class SweepServiceTests : IAsyncLifetime, IDisposable
     public void Dispose() => _directory.Dispose();
 
     private SweepService Service(params ISweep[] sweeps) =>
-        new(sweeps, _runs, _metrics, _time, new SweepSchedule(TimeSpan.FromMinutes(1), 250), _log.For<SweepService>());
+        new(sweeps, _runs, _metrics, _time, new SweepsOptions { Interval = TimeSpan.FromMinutes(1), BatchSize = 250 }, _log.For<SweepService>());
 
     [Fact]
     public async Task A_round_records_each_sweeps_last_run_at_the_clocks_time()
@@ -109,30 +110,8 @@ public sealed class SweepServiceTests : IAsyncLifetime, IDisposable
         Assert.True(later >= TimeSpan.FromMinutes(1) && later.Ticks % TimeSpan.TicksPerMinute == 0, $"second round at +{later}");
     }
 
-    [Fact]
-    public async Task A_sweep_with_its_own_interval_runs_only_when_that_interval_has_passed()
-    {
-        var often = new FakeSweep("log-files", deletes: 0);
-        var archive = new FakeSweep("archive", deletes: 0) { Every = TimeSpan.FromSeconds(10) };
-        var service = new SweepService([often, archive], _runs, _metrics, _time, new SweepSchedule(TimeSpan.FromSeconds(2), 250), _log.For<SweepService>());
-
-        await service.RunAllAsync(CancellationToken.None);
-        for (var second = 2; second <= 20; second += 2)
-        {
-            _time.Advance(TimeSpan.FromSeconds(2));
-            await service.RunAllAsync(CancellationToken.None, onlyDue: TimeSpan.FromSeconds(1));
-        }
-
-        Assert.Equal(11, often.Calls.Count);
-        Assert.Equal([Start, Start.AddSeconds(10), Start.AddSeconds(20)], archive.Calls.Select(c => c.Now));
-    }
-
     private sealed class FakeSweep(string name, int deletes, Action? onRun = null) : ISweep
     {
-        public TimeSpan? Every { get; init; }
-
-        public TimeSpan? Interval => Every;
-
         private readonly List<(DateTimeOffset Now, int BatchSize)> _calls = [];
         private readonly List<(int Count, TaskCompletionSource Done)> _waiters = [];
 

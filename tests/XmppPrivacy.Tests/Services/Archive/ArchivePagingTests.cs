@@ -277,7 +277,6 @@ public sealed class ArchiveQueryTimeoutTests : ArchiveTestStore
     /// <summary>A database whose connections never open until the caller gives up: the slowest possible query.</summary>
     private sealed class StalledDatabase(IDatabase inner) : IDatabase
     {
-        public Dialect Dialect => inner.Dialect;
 
         public async ValueTask<System.Data.Common.DbConnection> OpenAsync(CancellationToken cancellationToken)
         {

@@ -1,3 +1,4 @@
+using XmppPrivacy.Services.Accounts;
 using System.Xml.Linq;
 using XmppPrivacy.Services.Archive;
 using XmppPrivacy.Xmpp;
@@ -74,7 +75,7 @@ public sealed class ArchiveStoreTests : ArchiveTestStore
     {
         await Store.AppendAsync(Alice, Bob, ArchiveDirection.Out, Start, Message(Alice, Bob, "durable"), null, CancellationToken.None);
 
-        var other = new XmppPrivacy.Storage.SqliteDatabase(Database.FilePath);
+        var other = new XmppPrivacy.Storage.SqliteDatabase(Database.FilePath, XmppPrivacy.Hosting.Catalogue.Schemas);
         await using var connection = await other.OpenAsync(CancellationToken.None);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT COUNT(*) FROM archive_messages;";
@@ -155,13 +156,13 @@ public sealed class ArchiveStoreTests : ArchiveTestStore
         await FillAsync(Bob, Alice, 3);
         await Store.SetPrefsAsync(Alice, new ArchivePrefs(ArchivePolicy.Always, ["bob@example.org"], []), CancellationToken.None);
 
-        var deleted = await Store.DeleteAccountAsync("alice@example.org", CancellationToken.None);
+        var deleted = await Store.DeleteAccountAsync(Account.Parse("alice@example.org"), CancellationToken.None);
 
         Assert.Equal(6, deleted);
         Assert.Empty((await PageAsync(Alice, new ArchiveQuery())).Messages);
         Assert.Equal(ArchivePolicy.Never, (await Store.GetPrefsAsync(Alice, CancellationToken.None)).Default);
         Assert.Equal(3, (await PageAsync(Bob, new ArchiveQuery())).Count);
-        Assert.Equal(["bob@example.org"], await Store.AccountsAsync(CancellationToken.None).ToListAsync());
+        Assert.Equal(["bob@example.org"], (await Store.AccountsAsync(CancellationToken.None).ToListAsync()).Select(a => a.Key));
     }
 
     [Fact]
@@ -171,7 +172,7 @@ public sealed class ArchiveStoreTests : ArchiveTestStore
         await Store.SetPrefsAsync(Bob, new ArchivePrefs(ArchivePolicy.Always, [], []), CancellationToken.None);
         await Store.SetPrefsAsync(Carol, new ArchivePrefs(ArchivePolicy.Never, [], []), CancellationToken.None);
 
-        var accounts = await Store.AccountsAsync(CancellationToken.None).ToListAsync();
+        var accounts = (await Store.AccountsAsync(CancellationToken.None).ToListAsync()).Select(a => a.Key).ToList();
 
         Assert.Equal(["bob@example.org", "carol@example.org"], accounts);
     }
@@ -180,7 +181,7 @@ public sealed class ArchiveStoreTests : ArchiveTestStore
     public async Task A_recreated_account_of_the_same_name_sees_nothing_of_the_old_one()
     {
         await FillAsync(Alice, Bob, 4);
-        await Store.DeleteAccountAsync("alice@example.org", CancellationToken.None);
+        await Store.DeleteAccountAsync(Account.Parse("alice@example.org"), CancellationToken.None);
 
         var page = await PageAsync(Jid.Parse("alice@example.org"), new ArchiveQuery { Before = "" });
         var metadata = await Store.MetadataAsync(Alice, Time.GetUtcNow(), CancellationToken.None);

@@ -24,7 +24,7 @@ public abstract class ArchiveTestStore : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        Database = new SqliteDatabase(_directory.File("archive.db"));
+        Database = new SqliteDatabase(_directory.File("archive.db"), XmppPrivacy.Hosting.Catalogue.Schemas);
         await Database.MigrateAsync(CancellationToken.None);
         Store = new ArchiveStore(Database, Options);
     }

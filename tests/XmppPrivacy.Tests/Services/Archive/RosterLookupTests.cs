@@ -1,3 +1,4 @@
+using XmppPrivacy.Services.Accounts;
 using System.Xml.Linq;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -19,7 +20,7 @@ public sealed class RosterLookupTests
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
     private readonly TestLog _log = new();
 
-    private RosterLookup Build() => new("privacy.localhost", _tracker, _time, _log.For<RosterLookup>());
+    private RosterLookup Build() => new(new XmppPrivacy.Hosting.Domains("localhost", "privacy.localhost"), _tracker, _time, _log.For<RosterLookup>());
 
     private static XElement Roster(XElement request, params string[] items) =>
         Stanza.ResultFor(request, new XElement(Ns.Roster + "query",
@@ -81,9 +82,9 @@ public sealed class RosterLookupTests
         var lookup = Build();
         await lookup.ContainsAsync(outbound, Alice, Bob, CancellationToken.None);
 
-        Assert.Equal(["alice@localhost"], await lookup.AccountsAsync(CancellationToken.None).ToListAsync());
-        Assert.Equal(1, await lookup.DeleteAccountAsync("alice@localhost", CancellationToken.None));
-        Assert.Empty(await lookup.AccountsAsync(CancellationToken.None).ToListAsync());
+        Assert.Equal(["alice@localhost"], (await lookup.AccountsAsync(CancellationToken.None).ToListAsync()).Select(a => a.Key));
+        Assert.Equal(1, await lookup.DeleteAccountAsync(Account.Parse("alice@localhost"), CancellationToken.None));
+        Assert.Empty((await lookup.AccountsAsync(CancellationToken.None).ToListAsync()).Select(a => a.Key));
         await lookup.ContainsAsync(outbound, Alice, Bob, CancellationToken.None);
         Assert.Equal(2, outbound.Sent.Count);
     }
