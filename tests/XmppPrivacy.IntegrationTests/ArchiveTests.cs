@@ -95,7 +95,6 @@ public sealed class ArchiveTests
         {
             ["Archive:ExpiresAfter"] = "5s",
             ["Sweeps:Interval"] = "1s",
-            ["Archive:SweepInterval"] = "1s",
         });
         var (alice, bob) = await OptedInPairAsync(prosody, component);
         await using var _ = alice;

@@ -60,7 +60,15 @@ public static class ComponentHost
         services.AddSingleton(settings);
         services.AddSingleton<Domains>();
         services.AddMetrics();
-        services.AddSingleton(sp => new Metrics(sp.GetRequiredService<IMeterFactory>(), sp.GetServices<MetricDeclaration>(), sp));
+        services.AddSingleton(_ =>
+        {
+            // One registry per host (tests run several in one process), with the runtime's and the process's metrics.
+            var registry = Prometheus.Metrics.NewCustomRegistry();
+            Prometheus.DotNetStats.Register(registry);
+            return registry;
+        });
+        services.AddSingleton(sp => new Metrics(sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<Prometheus.CollectorRegistry>(),
+            sp.GetServices<MetricDeclaration>(), sp));
         services.AddSingleton<LinkStatus>();
         services.AddSingleton<IqTracker>();
         services.AddSingleton(new RequestLimits(component.MaxRequestsPerUser, component.MaxRequests));

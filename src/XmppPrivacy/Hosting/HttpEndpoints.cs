@@ -1,9 +1,7 @@
-using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Prometheus;
 using XmppPrivacy.Hosting.Features;
 using XmppPrivacy.Streams;
@@ -42,17 +40,8 @@ public static class HttpEndpoints
             return Results.Json(body, Json, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
 
-        var registry = Prometheus.Metrics.NewCustomRegistry();
-        DotNetStats.Register(registry);
-        var meters = app.Services.GetRequiredService<IMeterFactory>();
-        _ = app.Services.GetRequiredService<Metrics>(); // its instruments exist before the first scrape
-        var adapter = MeterAdapter.StartListening(new MeterAdapterOptions
-        {
-            Registry = registry,
-            // This host's instruments (tests run several hosts in one process) and the runtime's.
-            InstrumentFilterPredicate = instrument => ReferenceEquals(instrument.Meter.Scope, meters) || instrument.Meter.Name == "System.Runtime",
-        });
-        app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(adapter.Dispose);
+        var registry = app.Services.GetRequiredService<CollectorRegistry>();
+        _ = app.Services.GetRequiredService<Metrics>(); // its collectors exist before the first scrape
         app.MapMetrics("/metrics", registry);
 
         foreach (var map in features.Routes) map(app);

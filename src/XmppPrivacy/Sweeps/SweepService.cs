@@ -19,9 +19,9 @@ public sealed partial class SweepService(
 
     public static void DeclareMetrics(IServiceCollection services)
     {
-        services.AddSingleton(new MetricDeclaration("xmppprivacy_sweep_runs_total", "Sweep runs, per sweep."));
-        services.AddSingleton(new MetricDeclaration("xmppprivacy_sweep_deleted_total", "Items deleted by sweeps, per sweep."));
-        services.AddSingleton(new MetricDeclaration("xmppprivacy_sweep_failures_total", "Sweep runs that failed, per sweep."));
+        services.AddSingleton(new MetricDeclaration("xmppprivacy_sweep_runs_total", "Sweep runs, per sweep.", Label: "sweep"));
+        services.AddSingleton(new MetricDeclaration("xmppprivacy_sweep_deleted_total", "Items deleted by sweeps, per sweep.", Label: "sweep"));
+        services.AddSingleton(new MetricDeclaration("xmppprivacy_sweep_failures_total", "Sweep runs that failed, per sweep.", Label: "sweep"));
     }
 
     /// <summary>Completes when the catch-up round at start has finished.</summary>

@@ -92,10 +92,17 @@ public sealed class FeatureBuilder
         return this;
     }
 
-    /// <summary>A counter (name ending in <c>_total</c>) or, with <paramref name="gauge"/>, a gauge read at each scrape. Counts only, never per person.</summary>
-    public FeatureBuilder Metric(string name, string help, Func<IServiceProvider, double>? gauge = null)
+    /// <summary>A counter (name ending in <c>_total</c>), with at most one label whose values are never personal. Counts only, never per person.</summary>
+    public FeatureBuilder Counter(string name, string help, string? label = null)
     {
-        Services.AddSingleton(new MetricDeclaration(name, help, gauge));
+        Services.AddSingleton(new MetricDeclaration(name, help, Label: label));
+        return this;
+    }
+
+    /// <summary>A gauge read at each scrape.</summary>
+    public FeatureBuilder Gauge(string name, string help, Func<IServiceProvider, double> read)
+    {
+        Services.AddSingleton(new MetricDeclaration(name, help, read));
         return this;
     }
 

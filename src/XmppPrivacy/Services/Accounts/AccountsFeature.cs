@@ -15,18 +15,19 @@ public sealed class AccountsFeature : IFeature
     public void Declare(FeatureBuilder feature)
     {
         var account = new Argument<string>("account") { Description = "The account's bare JID, e.g. alice@example.org." };
+        // Checked while parsing, so a wrong argument opens no database.
+        account.Validators.Add(result =>
+        {
+            if (!IsBareAccount(result.GetValueOrDefault<string>())) result.AddError("forget-account needs the account's bare JID, e.g. alice@example.org.");
+        });
         feature
             .Singleton<AccountLifecycle>()
-            .Metric("xmppprivacy_accounts_deleted_total", "Accounts whose data was deleted (deletion events, reconciliation, forget-account).")
-            .Metric("xmppprivacy_account_data_deleted_total", "Items deleted with accounts, per store.")
+            .Counter("xmppprivacy_accounts_deleted_total", "Accounts whose data was deleted (deletion events, reconciliation, forget-account).")
+            .Counter("xmppprivacy_account_data_deleted_total", "Items deleted with accounts, per store.", "store")
             .Verb(new Command("forget-account", "Delete everything the component keeps about an account, as its deletion would.") { account },
                 async (parse, services, cancellationToken) =>
                 {
-                    if (!Account.TryParse(parse.GetValue(account), out var target) || parse.GetValue(account)!.Contains('/'))
-                    {
-                        await Console.Error.WriteLineAsync("xmpp-privacy: forget-account needs the account's bare JID, e.g. alice@example.org.");
-                        return 2;
-                    }
+                    var target = Account.Parse(parse.GetValue(account)!);
                     var total = 0;
                     foreach (var owner in services.GetServices<IAccountData>())
                     {
@@ -38,4 +39,6 @@ public sealed class AccountsFeature : IFeature
                     return 0;
                 });
     }
+
+    private static bool IsBareAccount(string? text) => Xmpp.Jid.TryParse(text, out var jid) && jid.IsBare && jid.Local is not null;
 }

@@ -19,10 +19,10 @@ public sealed class ArchiveFeature : IFeature
         .AccountData<RosterLookup>()
         .Component<ArchiveService>()
         .Sweep<ArchiveSweep>()
-        .Metric("xmppprivacy_archive_queries_total", "Archive queries answered.")
-        .Metric("xmppprivacy_archive_results_total", "Archived messages sent in answers.")
-        .Metric("xmppprivacy_archive_prefs_set_total", "Archive preferences set by users.")
-        .Metric("xmppprivacy_archive_oldest_message_age_seconds", "Age of the oldest archived message (0 when the archive is empty).",
+        .Counter("xmppprivacy_archive_queries_total", "Archive queries answered.")
+        .Counter("xmppprivacy_archive_results_total", "Archived messages sent in answers.")
+        .Counter("xmppprivacy_archive_prefs_set_total", "Archive preferences set by users.")
+        .Gauge("xmppprivacy_archive_oldest_message_age_seconds", "Age of the oldest archived message (0 when the archive is empty).",
             services => OldestAge(services).GetAwaiter().GetResult()?.TotalSeconds ?? 0)
         .Health("archive", async (services, cancellationToken) =>
         {

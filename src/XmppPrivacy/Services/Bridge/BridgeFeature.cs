@@ -14,10 +14,10 @@ public sealed class BridgeFeature : IFeature
     public void Declare(FeatureBuilder feature) => feature
         .Component<BridgeService>()
         .Sweep<AccountReconcileSweep>()
-        .Metric("xmppprivacy_bridge_hello_total", "Greetings the bridge answered.")
-        .Metric("xmppprivacy_bridge_events_total", "Bridge events accepted, per kind.")
-        .Metric("xmppprivacy_bridge_events_rejected_total", "Bridge events refused (malformed, or not from the server).")
-        .Metric("xmppprivacy_accounts_reconciled_total", "Accounts the server no longer has whose data reconciliation deleted.")
+        .Counter("xmppprivacy_bridge_hello_total", "Greetings the bridge answered.")
+        .Counter("xmppprivacy_bridge_events_total", "Bridge events accepted, per kind.", "kind")
+        .Counter("xmppprivacy_bridge_events_rejected_total", "Bridge events refused (malformed, or not from the server).")
+        .Counter("xmppprivacy_accounts_reconciled_total", "Accounts the server no longer has whose data reconciliation deleted.")
         .Health("bridge", (services, _) =>
         {
             var state = services.GetRequiredService<BridgeService>().State;
