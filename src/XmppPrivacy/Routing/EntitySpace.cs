@@ -82,7 +82,10 @@ public sealed class EntitySpaceBuilder(string domain)
         return this;
     }
 
-    /// <summary>Answers disco#info of an entity: the router renders what it returns, or item-not-found for null.</summary>
+    /// <summary>
+    /// Answers disco#info of an entity (a room, an occupant) and its nodes: the router renders what it returns with
+    /// <see cref="DiscoInfo.ToQuery"/>, adding the disco#info feature, or answers item-not-found for null.
+    /// </summary>
     public EntitySpaceBuilder Info(EntityInfoHandler handler)
     {
         if (InfoHandler is not null) throw new InvalidOperationException($"Two disco#info handlers on the entities of {domain}.");
