@@ -9,6 +9,7 @@ internal sealed class DomainRoutes
     public required string Domain { get; init; }
     public List<Identity> Identities { get; } = [];
     public SortedSet<string> Features { get; } = new(StringComparer.Ordinal);
+    public List<DataForm> InfoForms { get; } = [];
     public Dictionary<(string Type, XName Child), IqHandler> Iq { get; } = [];
     public Dictionary<(string Type, XName Child), IqHandler> Delegated { get; } = [];
     public Dictionary<XName, StanzaHandler> Messages { get; } = [];
@@ -18,16 +19,27 @@ internal sealed class DomainRoutes
     public Dictionary<string, List<Identity>> NodeIdentities { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, Func<Jid, IEnumerable<XElement>>> ItemProviders { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>What the one service that claimed the domain's entity space declared for it; null when none did.</summary>
+    public EntitySpaceBuilder? Entities { get; private set; }
+
     public static DomainRoutes Build(string domain, IEnumerable<IComponentService> services)
     {
         var routes = new DomainRoutes { Domain = domain };
         var delegatedFeatures = new List<(string Namespace, string Feature)>();
+        var commands = new List<CommandDeclaration>();
+        string? entityOwner = null;
         foreach (var service in services.Where(s => s.Domains is null || s.Domains.Contains(domain)))
         {
             var builder = new ServiceBuilder(domain);
             service.Declare(builder);
             routes.Identities.AddRange(builder.IdentityList);
             routes.Features.UnionWith(builder.FeatureSet);
+            foreach (var form in builder.InfoForms)
+            {
+                if (routes.InfoForms.Any(f => f.FormType == form.FormType))
+                    throw new InvalidOperationException($"Two services publish a disco form of type {form.FormType} on {domain}.");
+                routes.InfoForms.Add(form);
+            }
             foreach (var (key, handler) in builder.IqRoutes)
                 if (!routes.Iq.TryAdd(key, handler))
                     throw new InvalidOperationException($"Two services route iq {key.Type} {key.Child} on {domain}.");
@@ -55,6 +67,19 @@ internal sealed class DomainRoutes
                 if (!routes.NodeFeatures.TryGetValue(node, out var set)) routes.NodeFeatures[node] = set = new(StringComparer.Ordinal);
                 set.UnionWith(features);
             }
+            foreach (var command in builder.CommandList)
+            {
+                if (commands.Any(c => c.Node == command.Node))
+                    throw new InvalidOperationException($"Two services declare the command {command.Node} on {domain}.");
+                commands.Add(command);
+            }
+            if (builder.EntitySpace is { } space)
+            {
+                if (entityOwner is not null)
+                    throw new InvalidOperationException($"Both {entityOwner} and {service.GetType().Name} claim the entities of {domain}.");
+                entityOwner = service.GetType().Name;
+                routes.Entities = space;
+            }
         }
         // XEP-0355 nesting nodes: the server asks which features of a delegated namespace we handle.
         var extra = delegatedFeatures.ToLookup(f => f.Namespace, f => f.Feature, StringComparer.Ordinal);
@@ -66,27 +91,35 @@ internal sealed class DomainRoutes
                     set.Add(ns);
                     set.UnionWith(extra[ns]);
                 }
+        if (commands.Count > 0) routes.AddCommands(new Commands(domain, commands));
         // Disco is the router's own: it is derived from the declarations above.
         routes.Features.Add(Ns.DiscoInfo.NamespaceName);
         routes.Features.Add(Ns.DiscoItems.NamespaceName);
         return routes;
     }
 
-    public XElement DiscoInfo(string? node)
+    /// <summary>XEP-0050 from the command declarations: the feature, the commands node, each command's node and the IQ.</summary>
+    private void AddCommands(Commands commands)
     {
-        var query = new XElement(Ns.DiscoInfo + "query");
-        if (node is not null)
+        var node = Ns.Commands.NamespaceName;
+        Features.Add(node);
+        if (!ItemProviders.TryAdd(node, commands.Items))
+            throw new InvalidOperationException($"The commands node of {Domain} is listed by a service and by command declarations.");
+        if (!Iq.TryAdd(("set", Ns.Commands + "command"), commands.ExecuteAsync))
+            throw new InvalidOperationException($"Commands on {Domain} are routed by a service and by command declarations.");
+        foreach (var command in commands.Declared)
         {
-            query.SetAttributeValue("node", node);
-            foreach (var identity in NodeIdentities.GetValueOrDefault(node) ?? [])
-                query.Add(IdentityElement(identity));
-            foreach (var var in NodeFeatures[node]) query.Add(new XElement(Ns.DiscoInfo + "feature", new XAttribute("var", var)));
-            return query;
+            if (NodeIdentities.ContainsKey(command.Node) || NodeFeatures.ContainsKey(command.Node))
+                throw new InvalidOperationException($"The node {command.Node} of {Domain} is declared twice.");
+            NodeIdentities[command.Node] = [new Identity("automation", "command-node", command.Name)];
+            NodeFeatures[command.Node] = new SortedSet<string>(StringComparer.Ordinal) { node, Ns.DataForms.NamespaceName };
         }
-        foreach (var identity in Identities) query.Add(IdentityElement(identity));
-        foreach (var var in Features) query.Add(new XElement(Ns.DiscoInfo + "feature", new XAttribute("var", var)));
-        return query;
     }
+
+    /// <summary>disco#info of the domain, or of one of its declared nodes (without the domain's forms).</summary>
+    public XElement DiscoInfo(string? node) => node is null
+        ? new DiscoInfo(Identities, Features) { Forms = InfoForms }.ToQuery()
+        : new DiscoInfo(NodeIdentities.GetValueOrDefault(node) ?? [], NodeFeatures[node]).ToQuery(node);
 
     /// <summary>disco#items: the items a service lists on the node for this asker; unknown nodes are item-not-found.</summary>
     public IqReply DiscoItems(string? node, Jid asker)
@@ -97,9 +130,4 @@ internal sealed class DomainRoutes
         if (ItemProviders.TryGetValue(node ?? "", out var items)) query.Add(items(asker));
         return IqReply.Ok(query);
     }
-
-    private static XElement IdentityElement(Identity identity) =>
-        new(Ns.DiscoInfo + "identity",
-            new XAttribute("category", identity.Category), new XAttribute("type", identity.Type),
-            identity.Name is null ? null : new XAttribute("name", identity.Name));
 }

@@ -6,7 +6,8 @@ using XmppPrivacy.Xmpp;
 namespace XmppPrivacy.Routing;
 
 /// <summary>
-/// Routes each inbound stanza by (kind, type, child name + namespace) to the service that declared it, and is
+/// Routes each inbound stanza by addressee (the domain, or an entity on it: see <see cref="EntitySpaceBuilder"/>),
+/// then (kind, type, child name + namespace) to the service that declared it, and is
 /// the one error boundary: a handler's exception becomes <c>internal-server-error</c> without its text, and
 /// nothing ever answers an error or a result with another error.
 /// </summary>
@@ -83,6 +84,9 @@ public sealed partial class Router : IStanzaRouter
                 case "iq":
                     await RouteIqAsync(routes, stanza, from, to, outbound, cancellationToken);
                     break;
+                case "message" or "presence" when to.Local is not null:
+                    await RouteToEntityAsync(routes, stanza, from, to, outbound, cancellationToken);
+                    break;
                 case "message":
                     await RouteOtherAsync(routes.Messages, stanza, from, to, outbound, cancellationToken, answerUnhandled: stanza.Type() is null or "normal" or "chat");
                     break;
@@ -127,6 +131,11 @@ public sealed partial class Router : IStanzaRouter
             return;
         }
         var payload = children[0];
+        if (to.Local is not null)
+        {
+            await SendAnswerAsync(iq, await AnswerEntityIqAsync(routes, iq, type, payload, from, to, outbound, cancellationToken), outbound, cancellationToken);
+            return;
+        }
         if (type == "set" && payload.Name.LocalName == "delegation" && (payload.Name.Namespace == Ns.Delegation2 || payload.Name.Namespace == Ns.Delegation1))
         {
             await StartDelegatedAsync(routes, iq, payload, from, outbound, cancellationToken);
@@ -141,10 +150,11 @@ public sealed partial class Router : IStanzaRouter
             reply = await handler(new IqRequest(iq, payload, from, to, outbound), cancellationToken);
         else
             reply = StanzaError.ServiceUnavailable();
-
-        var answer = reply.Error is { } error ? Stanza.ErrorFor(iq, error) : Stanza.ResultFor(iq, reply.Payload);
-        await outbound.SendAsync(answer, cancellationToken);
+        await SendAnswerAsync(iq, reply, outbound, cancellationToken);
     }
+
+    private static async ValueTask SendAnswerAsync(XElement iq, IqReply reply, IOutbound outbound, CancellationToken cancellationToken) =>
+        await outbound.SendAsync(reply.Error is { } error ? Stanza.ErrorFor(iq, error) : Stanza.ResultFor(iq, reply.Payload), cancellationToken);
 
     /// <summary>What a failed handler answers: <c>resource-constraint</c> (wait) when storage is full, else a bare internal error.</summary>
     private static StanzaError Failure(Exception e) => Storage.Db.IsStorageFull(e) ? Storage.Db.StorageFull : StanzaError.InternalServerError();

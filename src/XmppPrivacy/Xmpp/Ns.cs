@@ -18,6 +18,10 @@ public static class Ns
     public static readonly XNamespace Bridge = "urn:xmppprivacy:bridge:1";
     public static readonly XNamespace Forward = "urn:xmpp:forward:0";
     public static readonly XNamespace Roster = "jabber:iq:roster";
+    /// <summary>XEP-0004 data forms.</summary>
+    public static readonly XNamespace DataForms = "jabber:x:data";
+    /// <summary>XEP-0050 ad-hoc commands.</summary>
+    public static readonly XNamespace Commands = "http://jabber.org/protocol/commands";
     /// <summary>XEP-0355 namespace delegation: version 2 (Prosody's mod_delegation) and 1 (ejabberd 23.01).</summary>
     public static readonly XNamespace Delegation2 = "urn:xmpp:delegation:2";
     public static readonly XNamespace Delegation1 = "urn:xmpp:delegation:1";

@@ -13,7 +13,7 @@ public static class ArchiveNs
     public const string Extended = "urn:xmpp:mam:2#extended";
 
     public static readonly XNamespace Rsm = "http://jabber.org/protocol/rsm";
-    public static readonly XNamespace DataForms = "jabber:x:data";
+    public static readonly XNamespace DataForms = Ns.DataForms;
     public static readonly XNamespace Forward = Ns.Forward;
     public static readonly XNamespace Delay = "urn:xmpp:delay";
     public static readonly XNamespace StanzaId = "urn:xmpp:sid:0";

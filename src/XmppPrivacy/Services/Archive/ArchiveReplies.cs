@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using XmppPrivacy.Xmpp;
 
 namespace XmppPrivacy.Services.Archive;
 
@@ -26,16 +27,12 @@ public static class ArchiveReplies
     /// <summary>The answer to a query-fields request (an IQ get of an empty query): every supported field.</summary>
     public static XElement Form() =>
         new(ArchiveNs.Mam + "query",
-            new XElement(ArchiveNs.DataForms + "x", new XAttribute("type", "form"),
-                Field("FORM_TYPE", "hidden", ArchiveNs.Mam.NamespaceName),
-                Field("with", "jid-single"),
-                Field("start", "text-single"),
-                Field("end", "text-single"),
-                Field("before-id", "text-single"),
-                Field("after-id", "text-single"),
-                Field("ids", "text-multi")));
-
-    private static XElement Field(string name, string type, string? value = null) =>
-        new(ArchiveNs.DataForms + "field", new XAttribute("var", name), new XAttribute("type", type),
-            value is null ? null : new XElement(ArchiveNs.DataForms + "value", value));
+            DataForm.Form(null, null,
+                FormField.Hidden("FORM_TYPE", ArchiveNs.Mam.NamespaceName),
+                FormField.JidSingle("with"),
+                FormField.TextSingle("start"),
+                FormField.TextSingle("end"),
+                FormField.TextSingle("before-id"),
+                FormField.TextSingle("after-id"),
+                FormField.TextMulti("ids")).ToElement());
 }
