@@ -18,7 +18,7 @@ public sealed partial class Router
     private async ValueTask StartDelegatedAsync(DomainRoutes routes, XElement outer, XElement delegation, Jid from, IOutbound outbound,
         CancellationToken cancellationToken)
     {
-        if (_serverDomain is null || !from.IsDomain || !string.Equals(from.Domain, _serverDomain, StringComparison.OrdinalIgnoreCase))
+        if (_served is null || !_served.IsServer(from))
         {
             await outbound.SendAsync(Stanza.ErrorFor(outer, StanzaError.Forbidden("Only the server delegates IQs to this service.")), cancellationToken);
             return;
@@ -75,7 +75,7 @@ public sealed partial class Router
         var type = (string?)iq.Attribute("type");
         if (type is not ("get" or "set")) return StanzaError.BadRequest("Only get and set IQs are delegated.");
         // Owners come from the server: a user's IQ is about their own account on this server, nobody else's.
-        if (!string.Equals(user.Domain, _serverDomain, StringComparison.OrdinalIgnoreCase))
+        if (!_served!.IsLocalAccount(user))
             return StanzaError.Forbidden("This service serves the accounts of its own server.");
         if (!account.IsBare || account != user.Bare)
             return StanzaError.Forbidden("Only your own account can be asked.");

@@ -17,7 +17,8 @@ public sealed partial class Router : IStanzaRouter
     private readonly IqTracker _tracker;
     private readonly ILogger<Router> _logger;
 
-    private readonly string? _serverDomain;
+    /// <summary>The server's domain and ours; null when no server may delegate (unit tests of plain routing).</summary>
+    private readonly Hosting.Domains? _served;
     private readonly RequestLimits _limits;
 
     /// <param name="serverDomain">The XMPP server's domain: the only sender whose delegated IQs are accepted.</param>
@@ -26,10 +27,11 @@ public sealed partial class Router : IStanzaRouter
         string? serverDomain = null, RequestLimits? limits = null)
     {
         _tracker = tracker;
-        _serverDomain = serverDomain;
         _limits = limits ?? new RequestLimits(4, 64);
         var list = services.ToList();
-        _domains = domains.ToDictionary(d => d, d => DomainRoutes.Build(d, list), StringComparer.OrdinalIgnoreCase);
+        var names = domains.ToList();
+        _served = serverDomain is null || names.Count == 0 ? null : new Hosting.Domains(serverDomain, names[0]);
+        _domains = names.ToDictionary(d => d, d => DomainRoutes.Build(d, list), StringComparer.OrdinalIgnoreCase);
         _logger = logger;
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using XmppPrivacy.Hosting;
+using XmppPrivacy.Hosting.Features;
 
 namespace XmppPrivacy.IntegrationTests.Infrastructure;
 
@@ -29,14 +30,14 @@ public sealed class ComponentUnderTest : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     public static Task<ComponentUnderTest> StartAsync(ProsodyServer prosody, IDictionary<string, string?>? overrides = null,
-        Action<IServiceCollection>? replace = null) =>
-        StartAsync(prosody.ComponentPort, prosody.Secret, overrides, replace);
+        Action<IServiceCollection>? replace = null, IReadOnlyList<IFeature>? features = null) =>
+        StartAsync(prosody.ComponentPort, prosody.Secret, overrides, replace, features);
 
     public static Task<ComponentUnderTest> StartAsync(EjabberdServer ejabberd, IDictionary<string, string?>? overrides = null) =>
         StartAsync(ejabberd.ComponentPort, ejabberd.Secret, overrides);
 
     public static async Task<ComponentUnderTest> StartAsync(int componentPort, string secret, IDictionary<string, string?>? overrides = null,
-        Action<IServiceCollection>? replace = null)
+        Action<IServiceCollection>? replace = null, IReadOnlyList<IFeature>? features = null)
     {
         var state = Repo.TempDirectory("xp-component");
         var httpPort = Repo.FreePort();
@@ -52,10 +53,11 @@ public sealed class ComponentUnderTest : IAsyncDisposable
             ["Log:Level"] = "Information",
         };
         if (overrides is not null) foreach (var (k, v) in overrides) values[k] = v;
-        var settings = Settings.From(Settings.Load(null, values));
+        features ??= Catalogue.Features;
+        var settings = Settings.From(Settings.Load(null, values), Catalogue.OptionTypesOf(features));
         var log = new StringWriter();
         var synchronised = TextWriter.Synchronized(log);
-        var app = ComponentHost.Build(settings, console: synchronised, replace: replace);
+        var app = ComponentHost.Build(settings, console: synchronised, replace: replace, features: features);
         var component = new ComponentUnderTest(app, state, httpPort) { _log = log, _logSync = synchronised, DatabasePath = values["Storage:Path"]! };
         await ComponentHost.PrepareAsync(app, CancellationToken.None);
         await app.StartAsync();

@@ -42,7 +42,7 @@ public sealed class InactiveAccountsCommand(string privacyDomain, IReadOnlyList<
             [FormField.Column("account", "Account", "jid-single"), FormField.Column("last-seen", "Last seen (UTC)")],
             inactive.Select(record => (IReadOnlyList<FormField>)
             [
-                FormField.Value("account", record.Account),
+                FormField.Value("account", record.Account.Key),
                 FormField.Value("last-seen", record.LastSeen?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "never"),
             ]));
         var note = $"{inactive.Count} account(s) without login or logout since {before.UtcDateTime:yyyy-MM-dd}" +
