@@ -158,6 +158,28 @@ public sealed class ProcessTests
     }
 
     [Fact]
+    public async Task Help_lists_every_verb_and_each_verb_prints_its_own_options()
+    {
+        var (code, help) = await Repo.RunAsync("dotnet", [Program, "--help"]);
+
+        Assert.Equal(0, code);
+        foreach (var verb in new[] { "run", "check-config", "inactive", "forget-account", "options", "xeps" })
+            Assert.Contains(verb, help, StringComparison.Ordinal);
+        var (inactiveCode, inactive) = await Repo.RunAsync("dotnet", [Program, "inactive", "--help"]);
+        Assert.Equal(0, inactiveCode);
+        Assert.Contains("--days", inactive, StringComparison.Ordinal);
+        Assert.Contains("--config", inactive, StringComparison.Ordinal);
+        var (_, forget) = await Repo.RunAsync("dotnet", [Program, "forget-account", "--help"]);
+        Assert.Contains("<account>", forget, StringComparison.Ordinal);
+        Assert.DoesNotContain("--days", forget, StringComparison.Ordinal);
+        var (wrongCode, wrong) = await Repo.RunAsync("dotnet", [Program, "check-config", "--days", "3"]);
+        Assert.Equal(2, wrongCode);
+        Assert.Contains("--days", wrong, StringComparison.Ordinal);
+        var (outOfRange, _) = await Repo.RunAsync("dotnet", [Program, "inactive", "--days", "0"]);
+        Assert.Equal(2, outOfRange);
+    }
+
+    [Fact]
     public async Task Inactive_lists_accounts_not_seen_for_the_given_days_and_nothing_else()
     {
         var state = Repo.TempDirectory("xp-inactive");
