@@ -327,14 +327,40 @@ local function archivable(stanza)
 	return not (stanza:get_child("no-store", xmlns_hints) or stanza:get_child("no-permanent-store", xmlns_hints));
 end
 
--- A stanza-id claiming this user's archive can only be ours: remove any the sender put there.
-local function strip_stanza_ids(stanza, by)
-	stanza:maptags(function (tag)
-		if tag.name == "stanza-id" and tag.attr.xmlns == xmlns_sid and tag.attr.by == by then
-			return nil;
+-- Only this server makes archive claims (an XEP-0359 <stanza-id/>, the legacy <archived/> of
+-- urn:xmpp:mam:tmp) for its accounts and for the component, and it adds them itself: any such claim
+-- that a client or another server put into a message is forged, in either direction. A claim without
+-- a valid "by" is nobody's and is dropped too; claims of other entities (a MUC elsewhere) stay.
+local xmlns_mam_tmp = "urn:xmpp:mam:tmp";
+
+local function forged_claim(tag)
+	local name, xmlns = tag.name, tag.attr.xmlns;
+	if not ((name == "stanza-id" and xmlns == xmlns_sid) or (name == "archived" and xmlns == xmlns_mam_tmp)) then
+		return false;
+	end
+	local by = tag.attr.by and jid_prep(tag.attr.by);
+	if not by then
+		return true;
+	end
+	local _, by_host = jid_split(by);
+	return by_host == module.host or by_host == component_jid;
+end
+
+local function keep_tag(tag)
+	if forged_claim(tag) then
+		return nil;
+	end
+	return tag;
+end
+
+-- Cheap when there is nothing to remove (the usual case): one look at each top-level child.
+local function strip_claims(stanza)
+	for _, tag in ipairs(stanza.tags) do
+		if forged_claim(tag) then
+			stanza:maptags(keep_tag);
+			return;
 		end
-		return tag;
-	end);
+	end
 end
 
 local function copy(owner, direction, with, stanza, stanza_id)
@@ -350,6 +376,7 @@ local function outgoing(event)
 	if origin.type ~= "c2s" or origin.host ~= module.host or not origin.username then
 		return;
 	end
+	strip_claims(stanza);
 	if not (archives(origin.username) and archivable(stanza) and stanza.attr.to) then
 		return;
 	end
@@ -366,11 +393,10 @@ local function incoming(event)
 	if host ~= module.host or not username then
 		return;
 	end
-	local owner_jid = username.."@"..host;
-	strip_stanza_ids(stanza, owner_jid);
+	strip_claims(stanza);
 	if archives(username) and archivable(stanza) and stanza.attr.from then
 		local stanza_id = id.long();
-		stanza:tag("stanza-id", { xmlns = xmlns_sid; id = stanza_id; by = owner_jid }):up();
+		stanza:tag("stanza-id", { xmlns = xmlns_sid; id = stanza_id; by = username.."@"..host }):up();
 		copy(username, "in", jid_bare(stanza.attr.from), stanza, stanza_id);
 	end
 end

@@ -21,6 +21,8 @@ public sealed class XmlStanzaReader : IDisposable
     private readonly StreamLimits _limits;
     private readonly ByteBudgetStream _budget;
     private readonly XmlReader _xml;
+    private readonly BoundedNameTable _nameTable = new();
+    private readonly StanzaNames _names = new();
     private readonly Func<Task<bool>> _read;
     private readonly Func<Task<string>> _value;
     private bool _headerRead;
@@ -41,6 +43,7 @@ public sealed class XmlStanzaReader : IDisposable
             ConformanceLevel = ConformanceLevel.Document,
             MaxCharactersFromEntities = 1024,
             CloseInput = false,
+            NameTable = _nameTable,
         });
         _read = _xml.ReadAsync;
         _value = _xml.GetValueAsync;
@@ -111,7 +114,7 @@ public sealed class XmlStanzaReader : IDisposable
                     {
                         normalise = stack.Peek().Normalised && ns == original;
                     }
-                    var element = new XElement((normalise ? Ns.Component : ns) + _xml.LocalName);
+                    var element = new XElement(_names.Get(normalise ? Ns.Component : ns, _xml.LocalName));
                     CopyAttributes(element);
                     var empty = _xml.IsEmptyElement;
                     if (root is null) root = element;
@@ -147,6 +150,9 @@ public sealed class XmlStanzaReader : IDisposable
     private XElement Done(XElement stanza)
     {
         _budget.Mark();
+        // Names a peer invents must not outlive the stanza (BoundedNameTable, StanzaNames).
+        _nameTable.Trim();
+        _names.NextStanza();
         return stanza;
     }
 
@@ -156,7 +162,7 @@ public sealed class XmlStanzaReader : IDisposable
         do
         {
             if (_xml.NamespaceURI == "http://www.w3.org/2000/xmlns/") continue; // declarations: XLinq re-derives them
-            XName name = _xml.NamespaceURI.Length == 0 ? _xml.LocalName : XNamespace.Get(_xml.NamespaceURI) + _xml.LocalName;
+            var name = _names.Get(_xml.NamespaceURI.Length == 0 ? XNamespace.None : XNamespace.Get(_xml.NamespaceURI), _xml.LocalName);
             if (element.Attribute(name) is not null)
                 throw StreamErrorException.NotWellFormed("Duplicate attribute.");
             element.Add(new XAttribute(name, _xml.Value));

@@ -68,9 +68,10 @@ public sealed partial class BridgeService
             Accepted("message-copy-not-kept");
             return (null, null); // opt-in: nothing is written
         }
-        // Claims on the owner's archive inside the message (stanza-id, archived) are never stored; the archive id is the result's.
-        ArchiveClaims.Strip(message[0], owner);
-        return (new ArchiveEntry(owner, with.Bare, direction.Value, At(copy), message[0], id), null);
+        // Claims on the owner's archive or our domains inside the message (stanza-id, archived) are never stored,
+        // the bridge's own stanza-id included: the archive id is the result's.
+        var stored = ArchiveClaims.Strip(message[0], owner, [serverDomain, privacyDomain]);
+        return (new ArchiveEntry(owner, with.Bare, direction.Value, At(copy), stored, id), null);
     }
 
     /// <summary>Stores the copies collected so far in one transaction (durable when it returns) and empties the list.</summary>

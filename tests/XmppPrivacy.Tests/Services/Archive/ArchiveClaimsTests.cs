@@ -30,4 +30,31 @@ public sealed class ArchiveClaimsTests
         Assert.Equal("hi", stripped.Element(Ns.Client + "body")?.Value);
         Assert.Equal(6, message.Elements().Count());
     }
+
+    [Fact]
+    public void Claims_on_any_entity_of_our_domains_are_stripped_and_those_of_other_entities_kept()
+    {
+        var message = XElement.Parse("""
+            <message xmlns='jabber:client' from='alice@example.org/phone' to='bob@example.org'>
+              <body>hi</body>
+              <stanza-id xmlns='urn:xmpp:sid:0' by='carol@EXAMPLE.org' id='other-account'/>
+              <stanza-id xmlns='urn:xmpp:sid:0' by='privacy.example.org' id='component'/>
+              <archived xmlns='urn:xmpp:mam:tmp' by='example.org' id='server'/>
+              <stanza-id xmlns='urn:xmpp:sid:0' by='room@conference.example.net' id='muc'/>
+              <archived xmlns='urn:xmpp:mam:tmp' by='bob@example.net' id='elsewhere'/>
+            </message>
+            """);
+
+        var stripped = ArchiveClaims.Strip(message, Alice, ["example.org", "privacy.example.org"]);
+
+        Assert.Equal(["muc", "elsewhere"], stripped.Elements().Skip(1).Select(e => (string?)e.Attribute("id")));
+    }
+
+    [Fact]
+    public void A_message_without_claims_is_returned_as_it_is()
+    {
+        var message = XElement.Parse("<message xmlns='jabber:client'><body>hi</body><stanza-id xmlns='urn:xmpp:sid:0' by='room@conference.example.net' id='muc'/></message>");
+
+        Assert.Same(message, ArchiveClaims.Strip(message, Alice, ["example.org"]));
+    }
 }
