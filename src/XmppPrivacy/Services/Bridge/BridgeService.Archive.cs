@@ -70,7 +70,7 @@ public sealed partial class BridgeService
         }
         // Claims on the owner's archive or our domains inside the message (stanza-id, archived) are never stored,
         // the bridge's own stanza-id included: the archive id is the result's.
-        var stored = ArchiveClaims.Strip(message[0], owner, [serverDomain, privacyDomain]);
+        var stored = ArchiveClaims.Strip(message[0], owner, [domains.Server, .. domains.Services]);
         return (new ArchiveEntry(owner, with.Bare, direction.Value, At(copy), stored, id), null);
     }
 
