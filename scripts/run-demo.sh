@@ -7,7 +7,9 @@ root=$(pwd)
 
 "$root/scripts/install-deps.sh"
 
-state="$root/var/demo"
+state=${DEMO_STATE:-$root/var/demo}
+bin=${DEMO_BIN:-$root/var/bin}
+start_timeout=${DEMO_START_TIMEOUT:-60}
 mkdir -p "$state"
 c2s_port=${DEMO_C2S_PORT:-5222}
 component_port=${DEMO_COMPONENT_PORT:-5347}
@@ -23,8 +25,21 @@ secret_file="$state/component.secret"
 [ -s "$secret_file" ] || (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$secret_file")
 secret=$(cat "$secret_file")
 
+fail() {
+	echo "make run: $*" >&2
+	exit 1
+}
+
 echo "Building the component..."
-dotnet build "$root/src/XmppPrivacy" -c Release -o "$root/var/bin" -v quiet -nologo >/dev/null
+# MSBuild reads any environment variable as a property: OUTDIR or OUTPUTPATH in the shell would send the
+# build elsewhere. Build to an explicit folder without them, and check that the program is there.
+rm -f "$bin/xmpp-privacy.dll"
+if ! build_log=$(env -u OUTDIR -u OutDir -u OUTPUTPATH -u OutputPath -u BASEOUTPUTPATH -u BaseOutputPath \
+	dotnet build "$root/src/XmppPrivacy" -c Release -o "$bin" -p:OutDir="$bin/" -v quiet -nologo 2>&1); then
+	echo "$build_log" >&2
+	fail "the component did not build (output above)."
+fi
+[ -f "$bin/xmpp-privacy.dll" ] || fail "the build reported success but $bin/xmpp-privacy.dll is missing."
 
 "$root/scripts/generate-prosody-config.sh" "$state" "$c2s_port" "$component_port" "$secret" "${DEMO_PROSODY_LOG_LEVEL:-info}"
 config="$state/prosody.cfg.lua"
@@ -51,10 +66,13 @@ trap stop INT TERM EXIT
 # Own process groups: Ctrl-C reaches only this script, which stops the component first.
 setsid prosody --config "$config" -F &
 prosody_pid=$!
-for _ in $(seq 1 50); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$component_port") 2>/dev/null && break
+prosody_up=""
+for _ in $(seq 1 $((start_timeout * 5))); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$component_port") 2>/dev/null && { prosody_up=1; break; }
+	kill -0 "$prosody_pid" 2>/dev/null || break
 	sleep 0.2
 done
+[ -n "$prosody_up" ] || fail "Prosody did not come up on 127.0.0.1:$component_port; see $state/prosody.log."
 
 export XMPPPRIVACY_Component__Secret="$secret"
 export XMPPPRIVACY_Component__Port="${XMPPPRIVACY_Component__Port:-$component_port}"
@@ -67,14 +85,22 @@ export XMPPPRIVACY_Storage__Path="${XMPPPRIVACY_Storage__Path:-$root/var/xmpp-pr
 export XMPPPRIVACY_Log__Level="${XMPPPRIVACY_Log__Level:-Warning}"
 export XMPPPRIVACY_Notices__Admins="${XMPPPRIVACY_Notices__Admins:-admin@$server_domain}"
 
-setsid dotnet "$root/var/bin/xmpp-privacy.dll" run &
+setsid dotnet "$bin/xmpp-privacy.dll" run &
 component_pid=$!
 
+# Up means every domain connected to Prosody (/health answers 200 only then).
 http_url=${XMPPPRIVACY_Http__Urls%%;*}
-for _ in $(seq 1 50); do
-	curl -fsS "$http_url/health" >/dev/null 2>&1 && break
+component_up=""
+for _ in $(seq 1 $((start_timeout * 5))); do
+	curl -fsS "$http_url/health" >/dev/null 2>&1 && { component_up=1; break; }
+	kill -0 "$component_pid" 2>/dev/null || break
 	sleep 0.2
 done
+if [ -z "$component_up" ]; then
+	kill -0 "$component_pid" 2>/dev/null || fail "the component stopped during start-up (its messages are above)."
+	health=$(curl -sS "$http_url/health" 2>&1 || true)
+	fail "the component did not connect every domain to Prosody within ${start_timeout}s. /health says: ${health:-nothing}"
+fi
 
 cat <<INFO
 
