@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Xml.Linq;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using XmppPrivacy.Hosting;
 using XmppPrivacy.Hosting.Features;
@@ -56,6 +58,10 @@ public sealed class FeatureModulesTests
         Assert.Contains(domain.Descendants(Ns.DiscoInfo + "feature"), f => (string?)f.Attribute("var") == Muc.NamespaceName);
         Assert.Equal("error", (string?)unclaimed.Attribute("type"));
         Assert.NotNull(unclaimed.Descendants(Ns.Stanzas + "service-unavailable").SingleOrDefault());
+        // The feature's own HTTP route, /health part and counter, declared beside its handlers.
+        Assert.Equal("lounge: 4 stanzas", await component.Http.GetStringAsync("/test-rooms/lounge"));
+        Assert.Equal(4, (await component.HealthAsync()).GetProperty("testRooms").GetProperty("seen").GetInt32());
+        Assert.Contains("# TYPE xmppprivacy_test_rooms_stanzas_total counter", await component.MetricsAsync(), StringComparison.Ordinal);
         Assert.Empty(component.ErrorLines());
     }
 
@@ -70,8 +76,11 @@ public sealed class FeatureModulesTests
     {
         public string Name => "recording-rooms";
 
-        public void Declare(FeatureBuilder feature) =>
-            feature.Component(services => new RecordingRoomsService(services.GetRequiredService<Domains>().Rooms!, rooms));
+        public void Declare(FeatureBuilder feature) => feature
+            .Component(services => new RecordingRoomsService(services.GetRequiredService<Domains>().Rooms!, rooms))
+            .Counter("xmppprivacy_test_rooms_stanzas_total", "Stanzas the test rooms saw.")
+            .Health("testRooms", (_, _) => Task.FromResult<object?>(new { seen = rooms.Seen.Count }))
+            .Http(routes => routes.MapGet("/test-rooms/{room}", (string room) => Results.Text($"{room}: {rooms.Seen.Count(s => s.Contains(room + "@", StringComparison.Ordinal))} stanzas")));
     }
 
     private sealed class RecordingRoomsService(string domain, RecordingRooms rooms) : IComponentService
