@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Chat throughput through a real Prosody 0.12, side by side in one run on this machine, with the same load:
-#   (a) "bridge+component": Prosody with mod_privacy_bridge, and the XmppPrivacy component (Release build)
+#   (a) "none":             Prosody with no archive at all (no bridge, no component, no mod_mam): the ceiling;
+#   (b) "bridge+component": Prosody with mod_privacy_bridge, and the XmppPrivacy component (Release build)
 #       archiving every message (Archive:DefaultPolicy=always, so nobody needs to send preferences);
-#   (b) "mod_mam":          Prosody's own mod_mam (storage = "sql", SQLite, default_archive_policy = true),
+#   (c) "mod_mam":          Prosody's own mod_mam (storage = "sql", SQLite, default_archive_policy = true),
 #       without the bridge and without the component.
 # Each configuration gets its own free loopback ports and its own state under one temp directory (deleted at
 # the end). The load generator (bench/XmppPrivacy.ChatLoad) registers and logs in CHAT_BENCH_PAIRS (20)
@@ -15,14 +16,16 @@
 # Checks (exit 1 when one fails, after both configurations ran and the table is printed): every message
 # delivered, and the archive holds exactly 2 rows per message (the sender's outgoing copy and the receiver's
 # incoming copy), i.e. each of the 40 users exactly (warm-up + measured) rows.
-# Prints one table and "bridge+component / mod_mam throughput = X.XX" (messages delivered), and the same ratio of
-# archived throughput (messages with both copies stored per second). Takes about 1.5 minutes on 2 cores: the
+# Prints one table, Prosody's CPU per message in each configuration, and from the same run the ratios
+# "bridge / none" (what archiving costs against the ceiling: throughput and Prosody CPU per message) and
+# "bridge / mod_mam" (against the alternative a user would pick), the latter also for archived throughput.
+# The goal (issue 9): bridge throughput >= 70 % of none, and Prosody CPU per message <= 1.5x none's. Takes about 1.5 minutes on 2 cores: the
 # mod_mam configuration about 50–60 s (it delivers about 200–270 msg/s here), the bridge one about 15 s (about
 # 2,500 msg/s; a bridge that loses copies costs up to 20 s more, the wait for an archive that stopped growing).
 # Figures and their analysis: bench/README.md, "Chat throughput through Prosody".
 # Options are environment variables: CHAT_BENCH_PAIRS, CHAT_BENCH_MESSAGES, CHAT_BENCH_WINDOW, CHAT_BENCH_WARMUP,
 # CHAT_BENCH_RATE (total messages/s the senders are paced to; 0 = as fast as the window allows),
-# CHAT_BENCH_ONLY=bridge|mam (run one configuration), CHAT_BENCH_ARCHIVE_TIMEOUT (seconds to wait for the
+# CHAT_BENCH_ONLY=none|bridge|mam (run one configuration), CHAT_BENCH_ARCHIVE_TIMEOUT (seconds to wait for the
 # archive, 300), CHAT_BENCH_KEEP=1 (keep the temp directory with the logs and databases),
 # CHAT_BENCH_COMPONENT_DB_DIR (put the component's database there instead, e.g. /dev/shm to see what the disk
 # costs; deleted at the end), CHAT_BENCH_COMPONENT_DIR (a component already built, instead of building src/).
@@ -122,7 +125,7 @@ row_format='%-17s %8s %8s %8s %9s %9s %13s %15s %15s'
 failures=()
 rows_out=() # one table row per configuration
 rss_out=()
-declare -A rates archived_rates
+declare -A rates archived_rates cpu_per_msg
 
 # run_config NAME: starts Prosody (and for "bridge" the component), runs the load, checks the archive, and stops
 # everything it started, also when it gives up half-way.
@@ -144,10 +147,13 @@ run_config_steps() {
 	mkdir -p "$state"
 	if [ "$name" = bridge ]; then
 		PROSODY_MODULES='"privacy_bridge";' "$root/scripts/generate-prosody-config.sh" "$state" "$c2s" "$component" "$secret" info
+	elif [ "$name" = none ]; then
+		PROSODY_MODULES='' "$root/scripts/generate-prosody-config.sh" "$state" "$c2s" "$component" "$secret" info
 	else
 		PROSODY_MODULES='"mam";' "$root/scripts/generate-prosody-config.sh" "$state" "$c2s" "$component" "$secret" info
 	fi
 	config="$state/prosody.cfg.lua"
+	[ "$name" = none ] && sed -i -e '/delegations = {/d' "$config"
 	if [ "$name" = mam ]; then
 		# The template has no placeholder for storage: switch it to SQLite and turn mod_mam on for everyone;
 		# MAM queries stay with mod_mam (no delegation to a component that is not running).
@@ -224,6 +230,21 @@ run_config_steps() {
 	rates[$name]=$msg_rate
 	[ "$errors" = 0 ] || failures+=("$name: $errors messages came back as errors")
 
+	local prosody_cpu_ms_per_msg
+	prosody_cpu_ms_per_msg=$(awk -v t=$(($(cpu_ticks "$prosody_pid") - prosody_cpu0)) -v hz="$ticks_per_s" -v n=$((pairs * (warmup + messages))) \
+		'BEGIN { printf "%.3f", t / hz * 1000 / n }')
+	if [ "$name" = none ]; then
+		# No archive to check: Prosody's CPU is read now, when the last message was delivered.
+		cpu_per_msg[$name]=$prosody_cpu_ms_per_msg
+		archived_rates[$name]=$msg_rate
+		rows_out+=("$(printf "$row_format" "$name" "$delivered" "$seconds" "$msg_rate" "$p50" "$p99" "-" "-" "-")")
+		rss_out+=("$(printf '%-17s Prosody peak RSS %5s MB, CPU %6s s (%s ms per message)' "$name" "$(peak_rss_mb "$prosody_pid")" \
+			"$(awk -v t=$(($(cpu_ticks "$prosody_pid") - prosody_cpu0)) -v hz="$ticks_per_s" 'BEGIN { printf "%.1f", t / hz }')" "$prosody_cpu_ms_per_msg")")
+		stop_pid "$prosody_pid"
+		echo "[$name] $msg_rate msg/s, p50 $p50 ms, p99 $p99 ms"
+		return 0
+	fi
+
 	# The archive: every user must hold exactly (warm-up + measured) messages, 2 rows per message in all.
 	local per_user=$((warmup + messages)) expected=$((2 * pairs * (warmup + messages))) db count_sql users_sql
 	if [ "$name" = bridge ]; then
@@ -293,11 +314,12 @@ run_config_steps() {
 	fi
 	stop_pid "$prosody_pid"
 	rows_out+=("$(printf "$row_format" "$name" "$delivered" "$seconds" "$msg_rate" "$p50" "$p99" "$count/$expected" "$complete_after" "$archived_rate")")
-	rss_out+=("$(printf '%-17s Prosody peak RSS %5s MB, CPU %6s s; component peak RSS %5s MB, CPU %6s s' "$name" "$prosody_rss" "$prosody_cpu" "${component_rss:--}" "$component_cpu")")
+	cpu_per_msg[$name]=$(awk -v c="$prosody_cpu" -v n=$((pairs * (warmup + messages))) 'BEGIN { printf "%.3f", c * 1000 / n }')
+	rss_out+=("$(printf '%-17s Prosody peak RSS %5s MB, CPU %6s s (%s ms per message); component peak RSS %5s MB, CPU %6s s' "$name" "$prosody_rss" "$prosody_cpu" "${cpu_per_msg[$name]}" "${component_rss:--}" "$component_cpu")")
 	echo "[$name] $msg_rate msg/s, p50 $p50 ms, p99 $p99 ms; archive $count/$expected rows, complete after $complete_after"
 }
 
-configs=(bridge mam)
+configs=(none bridge mam)
 [ -n "$only" ] && configs=("$only")
 for config in "${configs[@]}"; do
 	run_config "$config" || failures+=("$config: could not run")
@@ -308,12 +330,19 @@ printf "$row_format\n" configuration messages seconds "msgs/s" "p50 ms" "p99 ms"
 for row in "${rows_out[@]}"; do echo "$row"; done
 echo
 for row in "${rss_out[@]}"; do echo "$row"; done
-echo "(CPU: seconds used from the load generator's start, logins and warm-up included, until the archive was complete.)"
+echo "(CPU: seconds used from the load generator's start, logins and warm-up included, until the archive was complete;"
+echo " for none, until the last delivery. Per message: divided by every message sent, warm-up included.)"
+if [ -n "${rates[bridge]:-}" ] && [ -n "${rates[none]:-}" ]; then
+	echo
+	awk -v a="${rates[bridge]}" -v b="${rates[none]}" 'BEGIN { printf "bridge+component / none throughput = %.2f (goal >= 0.70)\n", a / b }'
+	awk -v a="${cpu_per_msg[bridge]}" -v b="${cpu_per_msg[none]}" 'BEGIN { printf "bridge+component / none Prosody CPU per message = %.2f (goal <= 1.50)\n", (b > 0 ? a / b : 0) }'
+fi
 if [ -n "${rates[bridge]:-}" ] && [ -n "${rates[mam]:-}" ]; then
 	echo
 	awk -v a="${rates[bridge]}" -v b="${rates[mam]}" 'BEGIN { printf "bridge+component / mod_mam throughput = %.2f (messages delivered)\n", a / b }'
 	awk -v a="${archived_rates[bridge]}" -v b="${archived_rates[mam]}" \
 		'BEGIN { printf "bridge+component / mod_mam archived throughput = %.2f (messages with both copies stored)\n", (b > 0 ? a / b : 0) }'
+	awk -v a="${cpu_per_msg[bridge]}" -v b="${cpu_per_msg[mam]}" 'BEGIN { printf "bridge+component / mod_mam Prosody CPU per message = %.2f\n", (b > 0 ? a / b : 0) }'
 fi
 if [ ${#failures[@]} -gt 0 ]; then
 	echo >&2
