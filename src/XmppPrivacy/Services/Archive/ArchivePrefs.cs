@@ -40,7 +40,7 @@ public sealed record ArchivePrefs(ArchivePolicy Default, IReadOnlyList<string> A
         new XElement(ArchiveNs.Mam + "never", Never.Select(j => new XElement(ArchiveNs.Mam + "jid", j))));
 
     /// <summary>Reads a prefs set request; a bad default, a bad JID, a JID on both lists or too many JIDs is <c>bad-request</c>.</summary>
-    public static ArchiveOutcome<ArchivePrefs> Parse(XElement prefs, ArchiveOptions options)
+    public static Outcome<ArchivePrefs> Parse(XElement prefs, ArchiveOptions options)
     {
         if (prefs.Name != ArchiveNs.Mam + "prefs")
             return StanzaError.BadRequest("Expected prefs in urn:xmpp:mam:2.");

@@ -14,7 +14,7 @@ public static class ArchiveQueryParser
 
     private const int MaxChildren = 8;
 
-    public static ArchiveOutcome<ArchiveQuery> Parse(XElement query, ArchiveOptions options)
+    public static Outcome<ArchiveQuery> Parse(XElement query, ArchiveOptions options)
     {
         if (query.Name != ArchiveNs.Mam + "query")
             return StanzaError.BadRequest("Expected a query in urn:xmpp:mam:2.");
@@ -53,7 +53,7 @@ public static class ArchiveQueryParser
         return result with { FlipPage = flip is not null };
     }
 
-    private static ArchiveOutcome<ArchiveQuery> ApplyForm(ArchiveQuery query, XElement form, ArchiveOptions options)
+    private static Outcome<ArchiveQuery> ApplyForm(ArchiveQuery query, XElement form, ArchiveOptions options)
     {
         var read = DataFormReader.Read(form, ArchiveNs.Mam.NamespaceName, Math.Max(options.MaxIds, 1));
         if (read.Failed) return read.Error!;
@@ -99,7 +99,7 @@ public static class ArchiveQueryParser
         return query;
     }
 
-    private static ArchiveOutcome<ArchiveQuery> ApplySet(ArchiveQuery query, XElement set, ArchiveOptions options)
+    private static Outcome<ArchiveQuery> ApplySet(ArchiveQuery query, XElement set, ArchiveOptions options)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var child in set.Elements().Take(MaxChildren + 1))

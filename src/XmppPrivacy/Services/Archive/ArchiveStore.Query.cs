@@ -12,7 +12,7 @@ public sealed partial class ArchiveStore
     /// after/before choose the page. Only rows of <paramref name="owner"/> are ever read; an after/before
     /// id that is unknown, expired or another owner's is <c>item-not-found</c>.
     /// </summary>
-    public async Task<ArchiveOutcome<ArchivePage>> QueryAsync(Jid owner, ArchiveQuery query, DateTimeOffset now,
+    public async Task<Outcome<ArchivePage>> QueryAsync(Jid owner, ArchiveQuery query, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         // A query that outlives ArchiveOptions.QueryTimeout is interrupted inside SQLite and answered 'wait'.
@@ -29,7 +29,7 @@ public sealed partial class ArchiveStore
         }
     }
 
-    private async Task<ArchiveOutcome<ArchivePage>> QueryPageAsync(Jid owner, ArchiveQuery query, DateTimeOffset now,
+    private async Task<Outcome<ArchivePage>> QueryPageAsync(Jid owner, ArchiveQuery query, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         var max = Math.Clamp(query.Max, 0, options.MaxPageSize);

@@ -6,7 +6,7 @@ namespace XmppPrivacy.Tests.Services.Archive;
 
 public sealed class ArchivePrefsTests : ArchiveTestStore
 {
-    private static ArchiveOutcome<ArchivePrefs> Parse(string xml) =>
+    private static Outcome<ArchivePrefs> Parse(string xml) =>
         ArchivePrefs.Parse(XElement.Parse(xml), new ArchiveOptions { MaxPrefsJids = 10 });
 
     [Fact]

@@ -8,7 +8,7 @@ public sealed class ArchiveQueryParserTests
 {
     private static readonly ArchiveOptions Options = new();
 
-    private static ArchiveOutcome<ArchiveQuery> Parse(string inner, string attributes = "queryid='q1'") =>
+    private static Outcome<ArchiveQuery> Parse(string inner, string attributes = "queryid='q1'") =>
         ArchiveQueryParser.Parse(XElement.Parse($"<query xmlns='urn:xmpp:mam:2' {attributes}>{inner}</query>"), Options);
 
     private static string Form(params (string Var, string[] Values)[] fields) =>
@@ -18,13 +18,13 @@ public sealed class ArchiveQueryParserTests
 
     private static string Set(string inner) => $"<set xmlns='http://jabber.org/protocol/rsm'>{inner}</set>";
 
-    private static ArchiveQuery Ok(ArchiveOutcome<ArchiveQuery> outcome)
+    private static ArchiveQuery Ok(Outcome<ArchiveQuery> outcome)
     {
         Assert.Null(outcome.Error);
         return outcome.Value!;
     }
 
-    private static void BadRequest(ArchiveOutcome<ArchiveQuery> outcome)
+    private static void BadRequest(Outcome<ArchiveQuery> outcome)
     {
         Assert.Null(outcome.Value);
         Assert.Equal("bad-request", outcome.Error?.Condition);

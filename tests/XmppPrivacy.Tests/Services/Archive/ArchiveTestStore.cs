@@ -51,7 +51,7 @@ public abstract class ArchiveTestStore : IAsyncLifetime, IDisposable
         return ids;
     }
 
-    protected Task<ArchiveOutcome<ArchivePage>> QueryAsync(Jid owner, ArchiveQuery query) =>
+    protected Task<Outcome<ArchivePage>> QueryAsync(Jid owner, ArchiveQuery query) =>
         Store.QueryAsync(owner, query, Time.GetUtcNow(), CancellationToken.None);
 
     protected async Task<ArchivePage> PageAsync(Jid owner, ArchiveQuery query)
