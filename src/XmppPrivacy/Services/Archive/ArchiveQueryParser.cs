@@ -34,7 +34,9 @@ public static class ArchiveQueryParser
             if (child.Name == ArchiveNs.DataForms + "x") slot = ref form;
             else if (child.Name == ArchiveNs.Rsm + "set") slot = ref set;
             else if (child.Name == ArchiveNs.Mam + "flip-page") slot = ref flip;
-            else return StanzaError.BadRequest("A query holds only a data form, a result set request and flip-page.");
+            // Other children are ignored, as Prosody's mod_mam does (profanity 0.13 sends a bare <after/> here):
+            // nothing in a query selects the archive, whose owner the server stamped.
+            else continue;
             if (slot is not null) return StanzaError.BadRequest($"The query has more than one <{child.Name.LocalName}/>.");
             slot = child;
         }

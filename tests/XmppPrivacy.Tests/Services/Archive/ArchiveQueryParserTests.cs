@@ -222,10 +222,22 @@ public sealed class ArchiveQueryParserTests
     [Theory]
     [InlineData("<x xmlns='jabber:x:data' type='submit'/><x xmlns='jabber:x:data' type='submit'/>")]
     [InlineData("<set xmlns='http://jabber.org/protocol/rsm'/><set xmlns='http://jabber.org/protocol/rsm'/>")]
-    [InlineData("<owner xmlns='urn:xmpp:mam:2'>bob@example.org</owner>")]
-    public void Unexpected_or_repeated_children_of_the_query_are_bad_request(string inner)
+    public void Repeated_children_of_the_query_are_bad_request(string inner)
     {
         BadRequest(Parse(inner));
+    }
+
+    [Theory]
+    [InlineData("<after xmlns='urn:xmpp:mam:2'>some-id</after>")]
+    [InlineData("<owner xmlns='urn:xmpp:mam:2'>bob@example.org</owner>")]
+    [InlineData("<before xmlns='urn:example:other'/>")]
+    public void Unknown_children_of_the_query_are_ignored_as_mod_mam_ignores_them(string inner)
+    {
+        var plain = Parse("");
+        var withExtra = Parse(inner);
+
+        Assert.Null(withExtra.Error);
+        Assert.Equal(plain.Value, withExtra.Value);
     }
 
     [Fact]
