@@ -8,7 +8,7 @@
 # which a test reads /metrics with.
 set -euo pipefail
 
-packages=(prosody prosody-modules ejabberd lua-check lua-dbi-sqlite3 python3-slixmpp python3-prometheus-client sqlite3 curl)
+packages=(prosody prosody-modules ejabberd lua-check lua-dbi-sqlite3 python3-slixmpp python3-prometheus-client sqlite3 curl openssl)
 missing=()
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -20,6 +20,18 @@ export DEMO_PRIVACY_DOMAIN=${DEMO_PRIVACY_DOMAIN:-privacy.localhost}
 export DEMO_UPLOAD_DOMAIN=${DEMO_UPLOAD_DOMAIN:-upload.localhost}
 export DEMO_ROOMS_DOMAIN=${DEMO_ROOMS_DOMAIN:-rooms.localhost}
 
+# A self-signed certificate for the demo's domains, made once and kept in $state/certs, so that clients
+# which always upgrade to TLS (poezio, Gajim, Dino, Conversations) connect after accepting it; plaintext on
+# loopback stays possible for tools that want it. Prosody finds it by name: <domain>.crt and <domain>.key.
+cert="$state/certs/$server_domain.crt"
+if [ ! -s "$cert" ] || [ ! -s "$state/certs/$server_domain.key" ]; then
+	mkdir -p "$state/certs"
+	san="DNS:$server_domain,DNS:$DEMO_PRIVACY_DOMAIN,DNS:$DEMO_UPLOAD_DOMAIN,DNS:$DEMO_ROOMS_DOMAIN"
+	(umask 077; openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -subj "/CN=$server_domain" \
+		-addext "subjectAltName=$san" -keyout "$state/certs/$server_domain.key" -out "$cert" >/dev/null 2>&1) ||
+		{ echo "make run: could not make the demo's TLS certificate with openssl." >&2; exit 1; }
+fi
+
 # The component secret is generated once and kept in var/demo (never printed).
 secret_file="$state/component.secret"
 [ -s "$secret_file" ] || (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$secret_file")
@@ -107,6 +119,8 @@ cat <<INFO
 XmppPrivacy demo is running on loopback.
   XMPP server   $server_domain, client port 127.0.0.1:$c2s_port (plaintext allowed on loopback,
                 in-band registration open)
+  TLS           STARTTLS with a self-signed certificate: $cert
+                (sha256 $(openssl x509 -in "$cert" -noout -fingerprint -sha256 | cut -d= -f2))
   admin         admin@$server_domain$( [ -n "${generated:-}" ] && echo ", password: $admin_password (set DEMO_ADMIN_PASSWORD to choose)" )
   components    $DEMO_PRIVACY_DOMAIN, $DEMO_UPLOAD_DOMAIN, $DEMO_ROOMS_DOMAIN
   health        $http_url/health    metrics: $http_url/metrics

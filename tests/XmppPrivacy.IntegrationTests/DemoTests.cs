@@ -31,7 +31,8 @@ public sealed class DemoTests
     {
         var state = Repo.TempDirectory("xp-demo");
         var httpPort = Repo.FreePort();
-        using var demo = Start(Environment(state, httpPort));
+        var environment = Environment(state, httpPort);
+        using var demo = Start(environment);
         var output = new List<string>();
         var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         demo.OutputDataReceived += (_, e) =>
@@ -55,6 +56,13 @@ public sealed class DemoTests
             Assert.True(health.IsSuccessStatusCode, string.Join('\n', output));
             Assert.True(File.Exists(Path.Combine(state, "bin", "xmpp-privacy.dll")));
             Assert.False(Directory.Exists(Path.Combine(state, "elsewhere")));
+            // Clients that always upgrade to TLS get a certificate for the domain (self-signed, made on first run).
+            var (tlsCode, tls) = await Repo.RunAsync("bash", ["-c",
+                $"openssl s_client -starttls xmpp -xmpphost localhost -brief -connect 127.0.0.1:{environment["DEMO_C2S_PORT"]} </dev/null"],
+                timeout: TimeSpan.FromSeconds(30));
+            Assert.True(tlsCode == 0, tls);
+            Assert.Contains("CONNECTION ESTABLISHED", tls, StringComparison.Ordinal);
+            Assert.Contains("CN = localhost", tls, StringComparison.Ordinal);
         }
         finally
         {
