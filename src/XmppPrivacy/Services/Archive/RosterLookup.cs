@@ -111,6 +111,7 @@ public sealed partial class RosterLookup : IAccountData
             }
             if (start) entry.Fetching = true;
         }
+        // Not awaited here: the request ends within its timeout, and its task is kept with the entry.
         if (start) entry.Work = RunAsync(entry, outbound, owner.Jid, cancellationToken);
         return result;
     }
@@ -140,12 +141,6 @@ public sealed partial class RosterLookup : IAccountData
         lock (_lock) keys = [.. _entries.Keys];
         foreach (var key in keys)
             if (Account.TryParse(key, out var account)) yield return account;
-    }
-
-    /// <summary>Completes when no request is running and no held copy is being written (tests, shutdown).</summary>
-    internal Task IdleAsync()
-    {
-        lock (_lock) return Task.WhenAll(_entries.Values.Select(n => n.Value.Work).Append(Task.CompletedTask));
     }
 
     private bool Fresh(Entry entry, long now) =>
