@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Xml.Linq;
 using Microsoft.Data.Sqlite;
@@ -36,32 +37,42 @@ public sealed class NoticesTests
     }
 
     [Fact]
-    public async Task Twenty_registrations_in_a_few_seconds_become_five_notices_and_one_burst_alert()
+    public async Task A_burst_of_registrations_alerts_admins_within_seconds_and_is_summed_up_when_it_ends()
     {
         await using var prosody = await ProsodyServer.StartAsync();
         await using var component = await ComponentUnderTest.StartAsync(prosody, new Dictionary<string, string?>(Admins)
         {
             ["Notices:BurstCount"] = "5",
-            ["Notices:BurstWindow"] = "4s",
+            ["Notices:BurstWindow"] = "10s",
         });
         await component.WaitForAllConnectedAsync();
         await using var admin = await AdminAsync(prosody);
 
-        for (var i = 1; i <= 20; i++) await RegisterInBandAsync(prosody, $"bot{i}");
-
         var notices = new List<string>();
-        while (true)
-        {
-            var text = await NextNoticeAsync(admin, TimeSpan.FromSeconds(15));
-            notices.Add(text);
-            if (text.StartsWith("Registration burst", StringComparison.Ordinal)) break;
-        }
+        for (var i = 1; i <= 6; i++) await RegisterInBandAsync(prosody, $"bot{i}");
+        // The sixth registration within the window crosses the threshold: the alert comes now, not after the window.
+        var crossed = Stopwatch.StartNew();
+        do notices.Add(await NextNoticeAsync(admin, TimeSpan.FromSeconds(3)));
+        while (!notices[^1].StartsWith("Registration burst", StringComparison.Ordinal));
+        Assert.True(crossed.Elapsed < TimeSpan.FromSeconds(3), $"the alert came {crossed.Elapsed.TotalSeconds:F1} s after the threshold was crossed");
         Assert.Equal(6, notices.Count);
         Assert.All(notices.Take(5), n => Assert.Matches("^User bot[1-5] just registered on localhost from 127.0.0.1$", n));
-        Assert.Contains("15 more registrations", notices[5]);
-        Assert.Contains("bot20", notices[5]);
-        Assert.Contains("(numbered sequence)", notices[5]);
+        Assert.Contains("more than 5 registrations within 10s", notices[5]);
+        Assert.Contains("bot6", notices[5]);
+
+        for (var i = 7; i <= 20; i++) await RegisterInBandAsync(prosody, $"bot{i}");
+        // The burst ends once the window holds no more than five registrations again: then the summary.
+        var summary = await NextNoticeAsync(admin, TimeSpan.FromSeconds(20));
+        Assert.StartsWith("Registration burst on localhost ended: 15 more registrations since ", summary);
+        Assert.Contains("bot6, bot7", summary);
+        Assert.Contains("bot20", summary);
+        Assert.Contains("(numbered sequence)", summary);
+        Assert.Contains("individual notices resume", summary);
         await Assert.ThrowsAsync<TimeoutException>(() => NextNoticeAsync(admin, TimeSpan.FromSeconds(2)));
+
+        // Afterwards registrations get their own notice again.
+        await RegisterInBandAsync(prosody, "latecomer");
+        Assert.Equal("User latecomer just registered on localhost from 127.0.0.1", await NextNoticeAsync(admin));
         AssertAddressNowhere(component);
     }
 

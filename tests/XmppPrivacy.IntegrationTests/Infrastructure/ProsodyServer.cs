@@ -30,9 +30,10 @@ public sealed class ProsodyServer : IAsyncDisposable
 
     /// <summary>
     /// Starts Prosody with the bridge (or without), and with its own registration notices going to the
-    /// component (<paramref name="watcher"/>) or to nobody.
+    /// component (<paramref name="watcher"/>) or to nobody. <paramref name="configure"/> may change the generated
+    /// configuration (<see cref="ConfigPath"/>) or add files to <see cref="State"/> before Prosody starts.
     /// </summary>
-    public static async Task<ProsodyServer> StartAsync(bool bridge = true, bool watcher = false)
+    public static async Task<ProsodyServer> StartAsync(bool bridge = true, bool watcher = false, Action<ProsodyServer>? configure = null)
     {
         var server = new ProsodyServer(Repo.TempDirectory("xp-prosody"), Guid.NewGuid().ToString("N"));
         var (code, output) = await Repo.RunAsync("bash",
@@ -44,6 +45,7 @@ public sealed class ProsodyServer : IAsyncDisposable
                 ["PROSODY_WATCHERS"] = watcher ? $"\"{PrivacyDomain}\"" : "",
             });
         if (code != 0) throw new InvalidOperationException("Generating the Prosody configuration failed: " + output);
+        configure?.Invoke(server);
         await server.StartProcessAsync();
         return server;
     }

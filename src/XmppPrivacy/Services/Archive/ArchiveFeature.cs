@@ -15,8 +15,9 @@ public sealed class ArchiveFeature : IFeature
     public void Declare(FeatureBuilder feature) => feature
         .Options<ArchiveOptions>()
         .Schema(ArchiveStore.Schema)
-        .AccountData<ArchiveStore>()
+        // The roster cache first: a deletion waits for copies held for a roster answer, then the archive deletes.
         .AccountData<RosterLookup>()
+        .AccountData<ArchiveStore>()
         .Component<ArchiveService>()
         .Sweep<ArchiveSweep>()
         .Counter("xmppprivacy_archive_queries_total", "Archive queries answered.")

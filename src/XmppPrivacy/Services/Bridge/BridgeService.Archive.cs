@@ -39,8 +39,9 @@ public sealed partial class BridgeService
     }
 
     /// <summary>
-    /// What a message copy stores: an entry, nothing (the owner's preferences do not keep that party), or the
-    /// error for a malformed copy. <paramref name="prefs"/> keeps the owners' preferences read for one batch.
+    /// What a message copy stores: an entry, nothing (the owner's preferences do not keep that party, or the
+    /// copy waits for the owner's roster and is stored once it is known), or the error for a malformed copy.
+    /// <paramref name="prefs"/> keeps the owners' preferences read for one batch. Never waits for the server.
     /// </summary>
     private async ValueTask<(ArchiveEntry? Entry, StanzaError? Rejected)> PrepareCopyAsync(XElement copy, IOutbound outbound,
         Dictionary<string, ArchivePrefs>? prefs, CancellationToken cancellationToken)
@@ -62,16 +63,34 @@ public sealed partial class BridgeService
             ownerPrefs = await archive.GetPrefsAsync(owner, cancellationToken);
             prefs?.Add(account.Key, ownerPrefs);
         }
-        var inRoster = ownerPrefs.NeedsRoster(with.Bare) ? await roster.ContainsAsync(outbound, owner, with.Bare, cancellationToken) : null;
-        if (!ownerPrefs.Archives(with.Bare, inRoster))
-        {
-            Accepted("message-copy-not-kept");
-            return (null, null); // opt-in: nothing is written
-        }
+        var at = At(copy);
         // Claims on the owner's archive or our domains inside the message (stanza-id, archived) are never stored,
         // the bridge's own stanza-id included: the archive id is the result's.
-        var stored = ArchiveClaims.Strip(message[0], owner, [domains.Server, .. domains.Services]);
-        return (new ArchiveEntry(owner, with.Bare, direction.Value, At(copy), stored, id), null);
+        ArchiveEntry Entry() => new(owner, with.Bare, direction.Value, at, ArchiveClaims.Strip(message[0], owner, [domains.Server, .. domains.Services]), id);
+        bool? inRoster = null;
+        if (ownerPrefs.NeedsRoster(with.Bare))
+        {
+            var check = roster.Check(outbound, account, with.Bare, () => new HeldCopy(Entry(), known => Keeps(ownerPrefs, with.Bare, known), StoreHeldAsync),
+                cancellationToken);
+            if (check.Held) return (null, null); // decided when the roster is known
+            inRoster = check.InRoster;
+        }
+        return Keeps(ownerPrefs, with.Bare, inRoster) ? (Entry(), null) : (null, null); // opt-in: nothing is written
+    }
+
+    private bool Keeps(ArchivePrefs prefs, Jid with, bool? inRoster)
+    {
+        if (prefs.Archives(with, inRoster)) return true;
+        Accepted("message-copy-not-kept");
+        return false;
+    }
+
+    /// <summary>Stores copies that waited for their owner's roster (one transaction), after the batch was acknowledged.</summary>
+    private async Task StoreHeldAsync(IReadOnlyList<ArchiveEntry> copies)
+    {
+        // Not tied to the link: the copies were acknowledged, and the write is short.
+        await archive.AppendManyAsync(copies, CancellationToken.None);
+        foreach (var _ in copies) Accepted("message-copy");
     }
 
     /// <summary>Stores the copies collected so far in one transaction (durable when it returns) and empties the list.</summary>

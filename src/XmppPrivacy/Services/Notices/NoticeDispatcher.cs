@@ -2,7 +2,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace XmppPrivacy.Services.Notices;
 
-/// <summary>Sends burst alerts once their window has passed, checking every second on the injected clock.</summary>
+/// <summary>Sends the summary of a registration burst once it ended (and its progress reports), checking every second on the injected clock.</summary>
 public sealed class NoticeDispatcher(RegistrationNotices notices, TimeProvider time) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

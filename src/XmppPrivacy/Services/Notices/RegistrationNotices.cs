@@ -11,8 +11,8 @@ namespace XmppPrivacy.Services.Notices;
 /// The anonymised registration notice. Registrations arrive from the bridge, or — without it — as the
 /// servers' own watcher notices (Prosody's mod_watchregistrations, ejabberd's registration_watchers) sent to
 /// the privacy domain; those are parsed and the address in them is dropped before anything else happens.
-/// Every admin gets <c>User alice just registered on example.org from 127.0.0.1</c>, or, in a flood, one
-/// aggregated alert per burst.
+/// Every admin gets <c>User alice just registered on example.org from 127.0.0.1</c>, or, in a flood, an alert
+/// as soon as the burst starts and a summary with the names when it ends (<see cref="RegistrationBurst"/>).
 /// </summary>
 public sealed partial class RegistrationNotices(
     Domains domains, NoticesOptions options, Metrics metrics, TimeProvider time,
@@ -38,7 +38,7 @@ public sealed partial class RegistrationNotices(
     public async Task RegisteredAsync(string user, string host, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        bool individual;
+        BurstDecision decision;
         lock (_gate)
         {
             var key = user + "@" + host;
@@ -48,11 +48,21 @@ public sealed partial class RegistrationNotices(
                 metrics.Increment("xmppprivacy_registrations_duplicate_total");
                 return; // the bridge and a watcher both reported it
             }
-            individual = _burst.Register(user, host, now);
+            decision = _burst.Register(user, host, now);
         }
         metrics.Increment("xmppprivacy_registrations_total");
-        if (individual) await NotifyAdminsAsync(RegistrationText.Notice(user, host), cancellationToken);
-        else metrics.Increment("xmppprivacy_registration_notices_suppressed_total");
+        if (decision.Individual)
+        {
+            await NotifyAdminsAsync(RegistrationText.Notice(user, host), cancellationToken);
+            return;
+        }
+        metrics.Increment("xmppprivacy_registration_notices_suppressed_total");
+        if (decision.Alert is { } alert)
+        {
+            // The threshold was just crossed: admins hear of it now, not when the burst is over.
+            metrics.Increment("xmppprivacy_registration_bursts_total");
+            await NotifyAdminsAsync(alert.Text(options.BurstCount, options.BurstWindow), cancellationToken);
+        }
     }
 
     /// <summary>An account was deleted; admins hear of it only when <c>Notices:NotifyDeletions</c> is on.</summary>
@@ -61,14 +71,13 @@ public sealed partial class RegistrationNotices(
             ? NotifyAdminsAsync($"User {RegistrationText.SafeName(user)} deleted their account on {RegistrationText.SafeName(host)}; its data was deleted.", cancellationToken)
             : Task.CompletedTask;
 
-    /// <summary>Sends the alert of a burst whose window has passed (called by <see cref="NoticeDispatcher"/>).</summary>
+    /// <summary>Sends the summary of a burst that ended, or its progress report (called by <see cref="NoticeDispatcher"/>).</summary>
     public async Task FlushDueAsync(CancellationToken cancellationToken)
     {
-        BurstAlert? alert;
-        lock (_gate) alert = _burst.TakeDue(time.GetUtcNow());
-        if (alert is null) return;
-        metrics.Increment("xmppprivacy_registration_bursts_total");
-        await NotifyAdminsAsync(alert.Text(options.BurstCount, options.BurstWindow), cancellationToken);
+        BurstAlert? report;
+        lock (_gate) report = _burst.TakeDue(time.GetUtcNow());
+        if (report is null) return;
+        await NotifyAdminsAsync(report.Text(options.BurstCount, options.BurstWindow), cancellationToken);
     }
 
     private async ValueTask OnConnectedAsync(IOutbound outbound, CancellationToken cancellationToken)
