@@ -211,6 +211,64 @@ module:hook("iq-get/host/"..xmlns_bridge..":hello", function (event)
 	return true;
 end);
 
+-- Incarnation markers. An account deleted and created again under the same name (prosodyctl deluser and
+-- adduser, a restored backup, another tool) fires no event here, yet it is someone else. Each account
+-- stored by Prosody's internal_hashed has a random salt, made new when it is created: the bridge reports
+-- a keyed hash of it (HMAC-SHA-256 with a secret kept in this module's storage, shortened), never the
+-- salt or anything else of the credential, and the component compares. A password change makes a new
+-- salt too; the bridge keeps the account's marker across the changes it sees (user-password-changed: in-band,
+-- prosodyctl shell user:password). Accounts without a salt (other auth providers) get no marker.
+local hmac_sha256 = require "util.hashes".hmac_sha256;
+local accounts_store = module:open_store("accounts");
+local state_store = module:open_store("privacy_bridge");
+local markers_store = module:open_store("privacy_bridge_markers");
+
+local marker_secret do
+	local saved = state_store:get("@secret");
+	marker_secret = saved and saved.key;
+	if not marker_secret then
+		marker_secret = require "util.hex".to(require "util.random".bytes(32));
+		local ok, err = state_store:set("@secret", { key = marker_secret });
+		if not ok then
+			error("mod_privacy_bridge could not store its marker secret: "..tostring(err), 0);
+		end
+	end
+end
+
+local function salt_mac(username)
+	local account = accounts_store:get(username);
+	local salt = account and account.salt;
+	if type(salt) ~= "string" or salt == "" then
+		return nil;
+	end
+	return hmac_sha256(marker_secret, salt, true):sub(1, 32);
+end
+
+-- The marker of the account as it is stored now, or nil.
+local function marker_of(username)
+	local mac = salt_mac(username);
+	if not mac then
+		return nil;
+	end
+	local known = markers_store:get(username);
+	if known and known.mac == mac then
+		return known.marker;
+	end
+	markers_store:set(username, { mac = mac; marker = mac });
+	return mac;
+end
+
+module:hook_global("user-password-changed", function (event)
+	if event.host ~= module.host or not event.username then
+		return;
+	end
+	local known = markers_store:get(event.username);
+	local mac = salt_mac(event.username);
+	if known and mac then
+		markers_store:set(event.username, { mac = mac; marker = known.marker });
+	end
+end);
+
 -- The component asks which of the accounts it holds data for still exist (accounts deleted with
 -- `prosodyctl deluser` fire no event); it purges the others.
 local user_exists = require "core.usermanager".user_exists;
@@ -223,7 +281,7 @@ module:hook("iq-get/host/"..xmlns_bridge..":accounts", function (event)
 		return true;
 	end
 	local query = stanza.tags[1];
-	local reply = st.reply(stanza):tag("accounts", { xmlns = xmlns_bridge });
+	local reply = st.reply(stanza):tag("accounts", { xmlns = xmlns_bridge; at = unix_ms(time_now()) });
 	local count = 0;
 	for user in query:childtags("user") do
 		count = count + 1;
@@ -233,7 +291,7 @@ module:hook("iq-get/host/"..xmlns_bridge..":accounts", function (event)
 		end
 		local name = user:get_text();
 		if name and user_exists(name, module.host) then
-			reply:text_tag("user", name);
+			reply:text_tag("user", name, { marker = marker_of(name) });
 		end
 	end
 	origin.send(reply);
@@ -246,7 +304,9 @@ local function session_handler(event_name)
 		if session.host ~= module.host or not session.username then
 			return;
 		end
-		send_event("session", { event = event_name; user = session.username; at = unix_ms(time_now()) });
+		send_event("session", {
+			event = event_name; user = session.username; at = unix_ms(time_now()); marker = marker_of(session.username);
+		});
 	end;
 end
 
@@ -260,7 +320,13 @@ local function account_handler(event_name)
 		if event.host ~= module.host or not event.username then
 			return;
 		end
-		send_event("account", { event = event_name; user = event.username; at = unix_ms(time_now()) });
+		local marker;
+		if event_name == "registered" then
+			marker = marker_of(event.username);
+		else
+			markers_store:set(event.username, nil);
+		end
+		send_event("account", { event = event_name; user = event.username; at = unix_ms(time_now()); marker = marker });
 	end;
 end
 
