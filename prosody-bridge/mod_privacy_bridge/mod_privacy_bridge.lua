@@ -45,21 +45,57 @@ end
 local queue_size = math.max(1, module:get_option_number("privacy_bridge_queue_size", 10000));
 local batch_size = math.max(1, math.min(1000, module:get_option_number("privacy_bridge_batch_size", 250)));
 local batch_bytes, batch_elements, batches_in_flight = 256 * 1024, 2000, 16;
--- Per queued event: the event, its size in bytes and its number of elements.
-local queue, sizes, weights, head, tail = {}, {}, {}, 1, 0;
--- sent: how many events from the head on are in batches sent (not yet all acknowledged); in_flight:
+
+-- What survives. Account and session events are written to Prosody's storage when they are queued and
+-- removed when the component acknowledged them (or they were dropped): a restart, a crash or a reload
+-- keeps them. Message copies stay in memory while Prosody runs: writing and removing one record per copy
+-- costs about 0.4 ms of Prosody's one thread with internal storage (measured), as much as everything
+-- else the bridge does for a copy. They are written out together, once, when Prosody stops or the
+-- module is unloaded or reloaded, and read back when it loads; only a crash loses them.
+local queue_store = module:open_store("privacy_bridge_queue");
+local state_store = module:open_store("privacy_bridge");
+local persisted = { account = true, session = true };
+
+-- The queue holds positions head..tail: the event at each (nil once dropped), its size in bytes, its
+-- number of elements and its sequence number (its storage key, and its order across restarts).
+local queue, sizes, weights, seqs = {}, {}, {}, {};
+local head, tail, live, next_seq = 1, 0, 0, 1;
+
+-- When the queue is full, message copies go first, then session events, account events last. Per kind,
+-- the positions of the events not sent yet, oldest first, so a drop takes the front of one list: O(1).
+local drop_order = { "message-copy", "session", "account" };
+local unsent, dropped, unreported, warned = {}, {}, {}, {};
+for _, kind in ipairs(drop_order) do
+	unsent[kind], dropped[kind], unreported[kind] = { first = 1, last = 0 }, 0, 0;
+end
+
+local function push_back(list, pos)
+	list.last = list.last + 1;
+	list[list.last] = pos;
+end
+
+local function push_front(list, pos)
+	list.first = list.first - 1;
+	list[list.first] = pos;
+end
+
+local function pop_front(list)
+	local pos = list[list.first];
+	list[list.first], list.first = nil, list.first + 1;
+	return pos;
+end
+
+-- sent: how many positions from the head on are in batches sent (not yet all acknowledged); in_flight:
 -- how many of those batches await their answer; acked: batches acknowledged ahead of an older one.
 local sent, in_flight, acked = 0, 0, {};
-local component_ready, warned_full = false, false;
+-- Drops not yet reported to the component: one batch at a time carries a <dropped/> with the counts.
+local report_in_flight = false;
+local component_ready, unloaded = false, false;
 -- Counts restarts of the sending: each greeting of the component, and each failure. Answers (or
 -- timeouts) for batches sent before belong to a connection that is gone or to a failed round: they
 -- are ignored and the events are sent again, so a component killed with batches in flight does not
 -- stall the queue until those IQs time out.
 local generation = 0;
-
-local function queued()
-	return tail - head + 1;
-end
 
 local pump;
 
@@ -67,17 +103,48 @@ local pump;
 -- or at once when the component greets us again; until then sending waits.
 local retry_delay, retry_pending, waiting = nil, false, false;
 
-local function restart()
-	generation, sent, in_flight, acked = generation + 1, 0, 0, {};
+-- Takes the event at pos out of the queue (and out of storage).
+local function forget(pos)
+	local event = queue[pos];
+	if not event then
+		return;
+	end
+	if persisted[event.name] then
+		queue_store:set(("%d"):format(seqs[pos]), nil);
+	end
+	queue[pos], sizes[pos], weights[pos], seqs[pos], live = nil, nil, nil, nil, live - 1;
 end
 
-local function acknowledged(first, count)
-	acked[first] = count;
+-- Everything sent but not acknowledged is unsent again, and goes out again from the head on.
+local function restart()
+	for pos = head + sent - 1, head, -1 do
+		local event = queue[pos];
+		if event then
+			push_front(unsent[event.name], pos);
+		end
+	end
+	generation, sent, in_flight, acked, report_in_flight = generation + 1, 0, 0, {}, false;
+end
+
+local function reported(report)
+	if report then
+		for kind, n in pairs(report) do
+			unreported[kind] = unreported[kind] - n;
+		end
+		report_in_flight = false;
+	end
+end
+
+local function acknowledged(first, span, report)
+	reported(report);
+	if span > 0 then
+		acked[first] = span;
+	end
 	while acked[head] do
 		local n = acked[head];
 		acked[head] = nil;
-		for i = head, head + n - 1 do
-			queue[i], sizes[i], weights[i] = nil, nil, nil;
+		for pos = head, head + n - 1 do
+			forget(pos);
 		end
 		head, sent = head + n, sent - n;
 	end
@@ -85,11 +152,11 @@ local function acknowledged(first, count)
 	pump();
 end
 
-local function failed(first, count, error_type, condition)
+local function failed(first, span, count, report, error_type, condition)
 	-- Only a malformed batch (modify) is refused for good: drop it so it does not block the rest.
 	if error_type == "modify" then
 		module:log("warn", "The component refused %d bridge events (%s); dropped", count, tostring(condition));
-		return acknowledged(first, count);
+		return acknowledged(first, span, report);
 	end
 	-- Anything else keeps the events: Prosody answering for a disconnected component
 	-- (wait/remote-server-timeout, cancel/service-unavailable), a timeout, or the component unable to
@@ -97,7 +164,7 @@ local function failed(first, count, error_type, condition)
 	restart();
 	waiting, retry_delay = true, math.min((retry_delay or 2.5) * 2, 60);
 	module:log("debug", "Bridge events not delivered (%s); keeping %d events, next try in %ds",
-		tostring(condition), queued(), retry_delay);
+		tostring(condition), live, retry_delay);
 	if not retry_pending then
 		retry_pending = true;
 		module:add_timer(retry_delay, function ()
@@ -107,21 +174,55 @@ local function failed(first, count, error_type, condition)
 	end
 end
 
+local function unreported_drops()
+	if report_in_flight then
+		return nil;
+	end
+	local report;
+	for kind, n in pairs(unreported) do
+		if n > 0 then
+			report = report or {};
+			report[kind] = n;
+		end
+	end
+	return report;
+end
+
 local function send_batch()
 	local batch = st.iq({ type = "set", from = module.host, to = component_jid, id = id.medium() })
 		:tag("batch", { xmlns = xmlns_bridge });
-	local first, count, bytes, elements = head + sent, 0, 0, 0;
-	repeat
-		local i = first + count;
-		batch:add_child(queue[i]);
-		bytes, elements, count = bytes + sizes[i], elements + weights[i], count + 1;
-		local next_i = first + count;
-	until count == batch_size or next_i > tail
-		or bytes + sizes[next_i] > batch_bytes or elements + weights[next_i] > batch_elements;
-	sent, in_flight = sent + count, in_flight + 1;
+	local report = unreported_drops();
+	if report then
+		local counts = {};
+		for kind, n in pairs(report) do
+			counts[kind] = ("%d"):format(n);
+		end
+		batch:tag("dropped", counts):up();
+		report_in_flight = true;
+	end
+	-- A batch covers the positions from first to first + span - 1, dropped ones included.
+	local first, span, count, bytes, elements = head + sent, 0, 0, 0, 0;
+	while first + span <= tail do
+		local pos = first + span;
+		local event = queue[pos];
+		if event then
+			if count > 0 and (count == batch_size or bytes + sizes[pos] > batch_bytes or elements + weights[pos] > batch_elements) then
+				break;
+			end
+			batch:add_child(event);
+			pop_front(unsent[event.name]);
+			bytes, elements, count = bytes + sizes[pos], elements + weights[pos], count + 1;
+		end
+		span = span + 1;
+	end
+	sent = sent + span;
+	if count == 0 and not report then
+		return acknowledged(first, span); -- only dropped events were left
+	end
+	in_flight = in_flight + 1;
 	local sent_in = generation;
 	module:send_iq(batch:reset(), nil, 30):next(function (response)
-		if sent_in ~= generation then
+		if sent_in ~= generation or unloaded then
 			return;
 		end
 		in_flight = in_flight - 1;
@@ -129,38 +230,51 @@ local function send_batch()
 		local reply = response and response.stanza;
 		if reply and reply.attr.type == "error" then
 			local error_type, condition = reply:get_error();
-			return failed(first, count, error_type, condition);
+			return failed(first, span, count, report, error_type, condition);
 		end
-		acknowledged(first, count);
+		acknowledged(first, span, report);
 	end, function (err)
-		if sent_in ~= generation then
+		if sent_in ~= generation or unloaded then
 			return;
 		end
 		in_flight = in_flight - 1;
-		failed(first, count, err and err.type, err and err.condition);
+		failed(first, span, count, report, err and err.type, err and err.condition);
 	end);
 end
 
 pump = function ()
-	while component_ready and not waiting and in_flight < batches_in_flight and head + sent <= tail do
+	while component_ready and not waiting and not unloaded and in_flight < batches_in_flight
+		and (head + sent <= tail or unreported_drops()) do
 		send_batch();
 	end
 end
 
--- The queue is full: message copies go first, then session events; account events (registrations,
--- deletions) are never dropped, and neither is anything in flight. Returns false if nothing could go.
-local function drop_one()
-	for _, kind in ipairs({ "message-copy", "session" }) do
-		for i = head + sent, tail do
-			if queue[i].name == kind then
-				for j = i, tail - 1 do
-					queue[j], sizes[j], weights[j] = queue[j + 1], sizes[j + 1], weights[j + 1];
-				end
-				queue[tail], sizes[tail], weights[tail], tail = nil, nil, nil, tail - 1;
-				return true;
-			end
+local function count_drop(kind)
+	dropped[kind], unreported[kind] = dropped[kind] + 1, unreported[kind] + 1;
+	if not warned[kind] then
+		warned[kind] = true;
+		module:log("warn", "Bridge queue full (%d events) while the component is away: dropping %s events"
+			.." (message copies first, then session events, account events last); counted and reported to the component",
+			queue_size, kind);
+	end
+end
+
+-- The queue is full: makes room for an event of kind incoming, or returns false when that event itself
+-- is the one to go (nothing of a lower kind waits, or everything waiting is already on its way).
+local function make_room(incoming)
+	for _, kind in ipairs(drop_order) do
+		local list = unsent[kind];
+		if list.first <= list.last then
+			forget(pop_front(list));
+			count_drop(kind);
+			return true;
+		end
+		if kind == incoming then
+			count_drop(kind);
+			return false;
 		end
 	end
+	count_drop(incoming);
 	return false;
 end
 
@@ -172,19 +286,100 @@ local function count_elements(tag)
 	return n;
 end
 
+-- Queues an event; stored is true when it is in storage already (read back at load).
+local function enqueue(event, seq, stored)
+	if live >= queue_size and not make_room(event.name) then
+		if stored then
+			queue_store:set(("%d"):format(seq), nil);
+		end
+		return;
+	end
+	tail, live = tail + 1, live + 1;
+	queue[tail], sizes[tail], weights[tail], seqs[tail] = event, #tostring(event), count_elements(event), seq;
+	push_back(unsent[event.name], tail);
+	if persisted[event.name] and not stored then
+		local ok, err = queue_store:set(("%d"):format(seq), st.preserialize(event));
+		if not ok then
+			module:log("warn", "Could not keep a bridge %s event in storage (%s); it waits in memory only", event.name, tostring(err));
+		end
+	end
+end
+
 local function send_event(name, attr, child)
 	attr.xmlns = xmlns_bridge;
-	if queued() >= queue_size and drop_one() and not warned_full then
-		module:log("warn", "Bridge queue full (%d events): dropping the oldest message copies until the component is back", queue_size);
-		warned_full = true;
-	end
 	local event = st.stanza(name, attr);
 	if child then
 		event:add_child(child);
 	end
-	tail = tail + 1;
-	queue[tail], sizes[tail], weights[tail] = event, #tostring(event), count_elements(event);
-	module:log("debug", "Queued <%s/> for %s (%d waiting)", name, component_jid, queued());
+	next_seq = next_seq + 1;
+	enqueue(event, next_seq - 1, false);
+	module:log("debug", "Queued <%s/> for %s (%d waiting)", name, component_jid, live);
+	pump();
+end
+
+-- Message copies still waiting are written out together when Prosody stops or the module goes (unload,
+-- reload); account and session events are in storage already.
+local function save_copies()
+	local copies = {};
+	for pos = head, tail do
+		local event = queue[pos];
+		if event and not persisted[event.name] then
+			copies[#copies + 1] = { seq = seqs[pos]; event = st.preserialize(event) };
+		end
+	end
+	if #copies == 0 then
+		return;
+	end
+	local ok, err = state_store:set("@copies", copies);
+	if ok then
+		module:log("info", "Kept %d message copies for the component until the bridge loads again", #copies);
+	else
+		module:log("warn", "Could not keep %d message copies for the component (%s); they are lost", #copies, tostring(err));
+	end
+end
+
+-- What waited before the module was (re)loaded, in its order, within the queue's bound.
+local function load_saved()
+	local items = {};
+	for key in queue_store:users() do
+		local seq = tonumber(key);
+		local data = seq and queue_store:get(key);
+		if data then
+			items[#items + 1] = { seq = seq; event = st.deserialize(data) };
+		end
+	end
+	local copies = state_store:get("@copies");
+	if copies then
+		state_store:set("@copies", nil);
+		for _, item in ipairs(copies) do
+			items[#items + 1] = { seq = item.seq; event = st.deserialize(item.event) };
+		end
+	end
+	table.sort(items, function (a, b) return a.seq < b.seq; end);
+	for _, item in ipairs(items) do
+		next_seq = math.max(next_seq, item.seq + 1);
+		enqueue(item.event, item.seq, persisted[item.event.name]);
+	end
+	if #items > 0 then
+		module:log("info", "%d bridge events from before wait for the component", live);
+	end
+end
+
+load_saved();
+module:hook_global("server-stopping", save_copies);
+
+function module.unload()
+	save_copies();
+	unloaded = true;
+end
+
+-- A reload keeps whether the component is there, so what waits goes out without waiting for its next hello.
+function module.save()
+	return { component_ready = component_ready };
+end
+
+function module.restore(saved)
+	component_ready = saved.component_ready == true;
 	pump();
 end
 
@@ -201,14 +396,81 @@ module:hook("iq-get/host/"..xmlns_bridge..":hello", function (event)
 		protocol = protocol_version;
 		prosody = prosody.version;
 		started = unix_ms(prosody.start_time);
-		queued = ("%d"):format(queued());
+		queued = ("%d"):format(live);
 	}));
 	-- The component is (back) here: replay what waited, starting with an event that was in flight
 	-- (the component stores each event once, so sending it again is safe).
+	local lost = {};
+	for _, kind in ipairs(drop_order) do
+		if warned[kind] then
+			lost[#lost + 1] = ("%d %s"):format(unreported[kind], kind);
+		end
+	end
+	if #lost > 0 then
+		module:log("warn", "While the component was away the bridge queue was full and dropped events: %s (%d in all since the module loaded)",
+			table.concat(lost, ", "), dropped["message-copy"] + dropped.session + dropped.account);
+	end
 	restart();
-	component_ready, warned_full, waiting, retry_delay = true, false, false, nil;
+	component_ready, warned, waiting, retry_delay = true, {}, false, nil;
 	pump();
 	return true;
+end);
+
+-- Incarnation markers. An account deleted and created again under the same name (prosodyctl deluser and
+-- adduser, a restored backup, another tool) fires no event here, yet it is someone else. Each account
+-- stored by Prosody's internal_hashed has a random salt, made new when it is created: the bridge reports
+-- a keyed hash of it (HMAC-SHA-256 with a secret kept in this module's storage, shortened), never the
+-- salt or anything else of the credential, and the component compares. A password change makes a new
+-- salt too; the bridge keeps the account's marker across the changes it sees (user-password-changed: in-band,
+-- prosodyctl shell user:password). Accounts without a salt (other auth providers) get no marker.
+local hmac_sha256 = require "util.hashes".hmac_sha256;
+local accounts_store = module:open_store("accounts");
+local markers_store = module:open_store("privacy_bridge_markers");
+
+local marker_secret do
+	local saved = state_store:get("@secret");
+	marker_secret = saved and saved.key;
+	if not marker_secret then
+		marker_secret = require "util.hex".to(require "util.random".bytes(32));
+		local ok, err = state_store:set("@secret", { key = marker_secret });
+		if not ok then
+			error("mod_privacy_bridge could not store its marker secret: "..tostring(err), 0);
+		end
+	end
+end
+
+local function salt_mac(username)
+	local account = accounts_store:get(username);
+	local salt = account and account.salt;
+	if type(salt) ~= "string" or salt == "" then
+		return nil;
+	end
+	return hmac_sha256(marker_secret, salt, true):sub(1, 32);
+end
+
+-- The marker of the account as it is stored now, or nil.
+local function marker_of(username)
+	local mac = salt_mac(username);
+	if not mac then
+		return nil;
+	end
+	local known = markers_store:get(username);
+	if known and known.mac == mac then
+		return known.marker;
+	end
+	markers_store:set(username, { mac = mac; marker = mac });
+	return mac;
+end
+
+module:hook_global("user-password-changed", function (event)
+	if event.host ~= module.host or not event.username then
+		return;
+	end
+	local known = markers_store:get(event.username);
+	local mac = salt_mac(event.username);
+	if known and mac then
+		markers_store:set(event.username, { mac = mac; marker = known.marker });
+	end
 end);
 
 -- The component asks which of the accounts it holds data for still exist (accounts deleted with
@@ -223,7 +485,7 @@ module:hook("iq-get/host/"..xmlns_bridge..":accounts", function (event)
 		return true;
 	end
 	local query = stanza.tags[1];
-	local reply = st.reply(stanza):tag("accounts", { xmlns = xmlns_bridge });
+	local reply = st.reply(stanza):tag("accounts", { xmlns = xmlns_bridge; at = unix_ms(time_now()) });
 	local count = 0;
 	for user in query:childtags("user") do
 		count = count + 1;
@@ -233,7 +495,7 @@ module:hook("iq-get/host/"..xmlns_bridge..":accounts", function (event)
 		end
 		local name = user:get_text();
 		if name and user_exists(name, module.host) then
-			reply:text_tag("user", name);
+			reply:text_tag("user", name, { marker = marker_of(name) });
 		end
 	end
 	origin.send(reply);
@@ -246,7 +508,9 @@ local function session_handler(event_name)
 		if session.host ~= module.host or not session.username then
 			return;
 		end
-		send_event("session", { event = event_name; user = session.username; at = unix_ms(time_now()) });
+		send_event("session", {
+			event = event_name; user = session.username; at = unix_ms(time_now()); marker = marker_of(session.username);
+		});
 	end;
 end
 
@@ -260,7 +524,13 @@ local function account_handler(event_name)
 		if event.host ~= module.host or not event.username then
 			return;
 		end
-		send_event("account", { event = event_name; user = event.username; at = unix_ms(time_now()) });
+		local marker;
+		if event_name == "registered" then
+			marker = marker_of(event.username);
+		else
+			markers_store:set(event.username, nil);
+		end
+		send_event("account", { event = event_name; user = event.username; at = unix_ms(time_now()); marker = marker });
 	end;
 end
 

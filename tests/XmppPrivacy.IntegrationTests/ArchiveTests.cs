@@ -357,7 +357,7 @@ public sealed class ArchiveTests
     }
 
     /// <summary>Sends a chat message and returns it as the recipient got it.</summary>
-    private static async Task<XElement> ChatAsync(XmppTestClient from, XmppTestClient to, string body)
+    internal static async Task<XElement> ChatAsync(XmppTestClient from, XmppTestClient to, string body)
     {
         var id = Guid.NewGuid().ToString("N");
         await from.SendAsync($"<message type='chat' to='{to.Jid!.Split('/')[0]}' id='{id}'><body>{body}</body></message>");
@@ -365,7 +365,7 @@ public sealed class ArchiveTests
     }
 
     /// <summary>A MAM query as a client sends it; returns the result elements that arrived before the fin.</summary>
-    private static async Task<List<XElement>> QueryAsync(XmppTestClient client, string queryId)
+    internal static async Task<List<XElement>> QueryAsync(XmppTestClient client, string queryId)
     {
         var fin = await client.IqAsync($"<iq type='set'><query xmlns='urn:xmpp:mam:2' queryid='{queryId}'/></iq>");
         Assert.Equal("result", (string?)fin.Attribute("type"));

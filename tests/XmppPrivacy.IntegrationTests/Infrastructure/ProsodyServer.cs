@@ -30,10 +30,12 @@ public sealed class ProsodyServer : IAsyncDisposable
 
     /// <summary>
     /// Starts Prosody with the bridge (or without), and with its own registration notices going to the
-    /// component (<paramref name="watcher"/>) or to nobody. <paramref name="configure"/> may change the generated
-    /// configuration (<see cref="ConfigPath"/>) or add files to <see cref="State"/> before Prosody starts.
+    /// component (<paramref name="watcher"/>) or to nobody. <paramref name="hostSettings"/> are Lua lines added to the
+    /// VirtualHost's section (e.g. <c>privacy_bridge_queue_size = 5</c>). <paramref name="configure"/> may change the
+    /// generated configuration (<see cref="ConfigPath"/>) or add files to <see cref="State"/> before Prosody starts.
     /// </summary>
-    public static async Task<ProsodyServer> StartAsync(bool bridge = true, bool watcher = false, Action<ProsodyServer>? configure = null)
+    public static async Task<ProsodyServer> StartAsync(bool bridge = true, bool watcher = false, Action<ProsodyServer>? configure = null,
+        string? hostSettings = null)
     {
         var server = new ProsodyServer(Repo.TempDirectory("xp-prosody"), Guid.NewGuid().ToString("N"));
         var (code, output) = await Repo.RunAsync("bash",
@@ -45,6 +47,12 @@ public sealed class ProsodyServer : IAsyncDisposable
                 ["PROSODY_WATCHERS"] = watcher ? $"\"{PrivacyDomain}\"" : "",
             });
         if (code != 0) throw new InvalidOperationException("Generating the Prosody configuration failed: " + output);
+        if (hostSettings is not null)
+        {
+            const string anchor = "\tprivacy_bridge_component = ";
+            var config = await File.ReadAllTextAsync(server.ConfigPath);
+            await File.WriteAllTextAsync(server.ConfigPath, config.Replace(anchor, "\t" + hostSettings + "\n" + anchor, StringComparison.Ordinal));
+        }
         configure?.Invoke(server);
         await server.StartProcessAsync();
         return server;

@@ -6,7 +6,8 @@ namespace XmppPrivacy.Services.Accounts;
 
 /// <summary>
 /// The account lifecycle: a deletion deletes every feature's data about the account (<see cref="IAccountData"/>);
-/// <c>xmpp-privacy forget-account</c> does the same by hand.
+/// <c>xmpp-privacy forget-account</c> does the same by hand. The incarnation marker of each account tells one
+/// account from the next of the same name (<see cref="IncarnationStore"/>).
 /// </summary>
 public sealed class AccountsFeature : IFeature
 {
@@ -21,8 +22,11 @@ public sealed class AccountsFeature : IFeature
             if (!IsBareAccount(result.GetValueOrDefault<string>())) result.AddError("forget-account needs the account's bare JID, e.g. alice@example.org.");
         });
         feature
+            .Schema(IncarnationStore.Schema)
+            .AccountData<IncarnationStore>()
             .Singleton<AccountLifecycle>()
-            .Counter("xmppprivacy_accounts_deleted_total", "Accounts whose data was deleted (deletion events, reconciliation, forget-account).")
+            .Counter("xmppprivacy_accounts_deleted_total", "Accounts whose data was deleted (deletion events, reconciliation, re-creations).")
+            .Counter("xmppprivacy_accounts_recreated_total", "Accounts created again under an old name whose old data was deleted.")
             .Counter("xmppprivacy_account_data_deleted_total", "Items deleted with accounts, per store.", "store")
             .Verb(new Command("forget-account", "Delete everything the component keeps about an account, as its deletion would.") { account },
                 async (parse, services, cancellationToken) =>

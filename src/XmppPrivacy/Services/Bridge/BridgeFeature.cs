@@ -17,6 +17,7 @@ public sealed class BridgeFeature : IFeature
         .Counter("xmppprivacy_bridge_hello_total", "Greetings the bridge answered.")
         .Counter("xmppprivacy_bridge_events_total", "Bridge events accepted, per kind.", "kind")
         .Counter("xmppprivacy_bridge_events_rejected_total", "Bridge events refused (malformed, or not from the server).")
+        .Counter("xmppprivacy_bridge_dropped_total", "Events the bridge reported it dropped because its queue was full, per kind.", "kind")
         .Counter("xmppprivacy_accounts_reconciled_total", "Accounts the server no longer has whose data reconciliation deleted.")
         .Health("bridge", (services, _) =>
         {

@@ -6,9 +6,10 @@ using XmppPrivacy.Xmpp;
 namespace XmppPrivacy.Services.Bridge;
 
 /// <summary>
-/// Account reconciliation: accounts deleted behind Prosody's back (<c>prosodyctl deluser</c>) fire no event,
-/// so the component asks the bridge which of the accounts it holds data for still exist and deletes the
-/// data of the others. Runs after every greeting and as a sweep.
+/// Account reconciliation: accounts deleted or created again behind Prosody's back (<c>prosodyctl deluser</c>,
+/// <c>adduser</c>, a restored backup) fire no event, so the component asks the bridge which of the accounts it
+/// holds data for still exist, and as which incarnation (their markers): it deletes the data of the accounts
+/// that are gone, and of those whose marker changed. Runs after every greeting and as a sweep.
 /// </summary>
 public sealed partial class BridgeService
 {
@@ -28,7 +29,15 @@ public sealed partial class BridgeService
         {
             var answer = await QueryAsync(outbound, new XElement(Ns.Bridge + "accounts", batch.Select(u => new XElement(Ns.Bridge + "user", u))), cancellationToken);
             if (answer?.Element(Ns.Bridge + "accounts") is not { } existing) return purged; // try again next time
-            var alive = existing.Elements(Ns.Bridge + "user").Select(u => u.Value.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
+            var at = At(existing);
+            var alive = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var user in existing.Elements(Ns.Bridge + "user"))
+            {
+                var name = user.Value.ToLowerInvariant();
+                if (!batch.Contains(name) || !alive.Add(name)) continue;
+                // The same name, but maybe another account: a changed marker deletes the old one's data.
+                await accounts.ObservedAsync(Accounts.Account.Create(name, domains.Server), Marker(user), at, cancellationToken);
+            }
             foreach (var gone in batch.Where(u => !alive.Contains(u)))
             {
                 await accounts.DeletedAsync(Accounts.Account.Create(gone, domains.Server), cancellationToken);

@@ -68,6 +68,7 @@ public sealed partial class BridgeService(
             await StoreCopiesAsync(copies, cancellationToken);
             if (item.Name == Ns.Bridge + "session") await SessionAsync(item, cancellationToken);
             else if (item.Name == Ns.Bridge + "account") await AccountAsync(item, cancellationToken);
+            else if (item.Name == Ns.Bridge + "dropped") Dropped(item);
             else Rejected("Not a bridge event."); // counted, and skipped
         }
         await StoreCopiesAsync(copies, cancellationToken);
@@ -119,6 +120,12 @@ public sealed partial class BridgeService(
         };
         if (login is not { } isLogin || Account(payload) is not { } account)
             return Rejected("A session event needs event='start' or 'end' and a valid user.");
+        // A session of an earlier account of the name, replayed after the new one was seen, is not recorded.
+        if (!await accounts.ObservedAsync(account, Marker(payload), At(payload), cancellationToken))
+        {
+            Accepted("session-stale");
+            return null;
+        }
         await activity.RecordAsync(account, isLogin, At(payload), cancellationToken);
         Accepted(isLogin ? "session-start" : "session-end");
         return null;
@@ -129,8 +136,7 @@ public sealed partial class BridgeService(
         var kind = (string?)payload.Attribute("event");
         if (kind is not ("registered" or "deleted") || Account(payload) is not { } account)
             return Rejected("An account event needs event='registered' or 'deleted' and a valid user.");
-        var user = (string)payload.Attribute("user")!;
-        if (kind == "registered") await accounts.RegisteredAsync(user, domains.Server, cancellationToken);
+        if (kind == "registered") await accounts.RegisteredAsync(account, Marker(payload), At(payload), cancellationToken);
         else await accounts.DeletedAsync(account, cancellationToken);
         Accepted("account-" + kind);
         return null;
@@ -160,6 +166,26 @@ public sealed partial class BridgeService(
     private Account? Account(XElement payload, string attribute = "user") =>
         Accounts.Account.TryCreate((string?)payload.Attribute(attribute), domains.Server, out var account) ? account : null;
 
+    /// <summary>The incarnation marker of the event's account, or null when there is none or it is not one.</summary>
+    private static string? Marker(XElement payload) =>
+        (string?)payload.Attribute("marker") is { Length: > 0 and <= IncarnationStore.MaxMarkerLength } marker && marker.All(char.IsAsciiLetterOrDigit)
+            ? marker
+            : null;
+
+    /// <summary>
+    /// The bridge had to drop events while its queue was full (docs/bridge-protocol.md): counted per kind.
+    /// Deletions and re-creations it could not report are repaired by reconciliation and incarnation markers.
+    /// </summary>
+    private void Dropped(XElement report)
+    {
+        foreach (var kind in new[] { "message-copy", "session", "account" })
+            if (long.TryParse((string?)report.Attribute(kind), out var count) && count is > 0 and < int.MaxValue)
+            {
+                metrics.Increment("xmppprivacy_bridge_dropped_total", "kind", kind, count);
+                LogDropped(logger, count, kind);
+            }
+    }
+
     private DateTimeOffset At(XElement payload) => ParseMillis((string?)payload.Attribute("at")) ?? time.GetUtcNow();
 
     /// <summary>Sends a bridge query to the server domain; null when it was not answered in time or the link went away.</summary>
@@ -185,6 +211,9 @@ public sealed partial class BridgeService(
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "No bridge on {ServerDomain} ({Reason}); Prosody-only features are off")]
     private static partial void LogBridgeAbsent(ILogger logger, string serverDomain, string reason);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "The bridge's queue was full while this component was away: it dropped {Count} {Kind} events")]
+    private static partial void LogDropped(ILogger logger, long count, string kind);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Refused a bridge event that did not come from the server domain")]
     private static partial void LogForgedEvent(ILogger logger);
