@@ -42,6 +42,13 @@ fail() {
 	exit 1
 }
 
+# Another server on these ports (a demo still running) would answer the checks below in our place.
+for port in "$c2s_port" "$component_port" "$http_port"; do
+	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+		fail "127.0.0.1:$port is already in use (is another demo running?); stop it or choose other DEMO_*_PORT values."
+	fi
+done
+
 echo "Building the component..."
 # MSBuild reads any environment variable as a property: OUTDIR or OUTPUTPATH in the shell would send the
 # build elsewhere. Build to an explicit folder without them, and check that the program is there.

@@ -93,6 +93,28 @@ public sealed class DemoTests
         }
     }
 
+    [Fact]
+    public async Task A_port_already_in_use_stops_the_demo_before_anything_answers_in_its_place()
+    {
+        var state = Repo.TempDirectory("xp-demo");
+        var httpPort = Repo.FreePort();
+        using var other = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, httpPort);
+        other.Start();
+        try
+        {
+            var (code, output) = await Repo.RunAsync("bash", [Script], Environment(state, httpPort), TimeSpan.FromMinutes(4));
+
+            Assert.Equal(1, code);
+            Assert.Contains($"127.0.0.1:{httpPort} is already in use", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("demo is running", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            other.Stop();
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
     private static Process Start(Dictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -27,15 +27,19 @@ public static class ArchiveQueryParser
         if (children.Count > MaxChildren)
             return StanzaError.BadRequest("The query has too many elements.");
         var result = new ArchiveQuery { QueryId = queryId, Max = options.MaxPageSize };
-        XElement? form = null, set = null, flip = null;
+        XElement? form = null, set = null, flip = null, bareAfter = null;
         foreach (var child in children)
         {
             ref var slot = ref form;
             if (child.Name == ArchiveNs.DataForms + "x") slot = ref form;
             else if (child.Name == ArchiveNs.Rsm + "set") slot = ref set;
             else if (child.Name == ArchiveNs.Mam + "flip-page") slot = ref flip;
-            // Other children are ignored, as Prosody's mod_mam does (profanity 0.13 sends a bare <after/> here):
-            // nothing in a query selects the archive, whose owner the server stamped.
+            // profanity 0.13 pages with a bare <after/> in the query instead of in <set/>: read it as the
+            // result set's <after/>. mod_mam ignores it and answers the first page again, which profanity
+            // then shows twice.
+            else if (child.Name == ArchiveNs.Mam + "after") slot = ref bareAfter;
+            // Other children are ignored, as mod_mam ignores them: nothing in a query selects the archive,
+            // whose owner the server stamped.
             else continue;
             if (slot is not null) return StanzaError.BadRequest($"The query has more than one <{child.Name.LocalName}/>.");
             slot = child;
@@ -51,6 +55,12 @@ public static class ArchiveQueryParser
             var paged = ApplySet(result, set, options);
             if (paged.Failed) return paged;
             result = paged.Value!;
+        }
+        if (bareAfter is not null && result.After is null && result.Before is null)
+        {
+            var text = bareAfter.Value.Trim();
+            if (!IsId(text)) return StanzaError.BadRequest($"<after/> holds an id of 1 to {MaxIdLength} characters.");
+            result = result with { After = text };
         }
         return result with { FlipPage = flip is not null };
     }

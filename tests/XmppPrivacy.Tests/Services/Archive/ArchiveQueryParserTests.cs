@@ -227,8 +227,18 @@ public sealed class ArchiveQueryParserTests
         BadRequest(Parse(inner));
     }
 
+    [Fact]
+    public void A_bare_after_in_the_query_pages_like_the_result_sets_after_as_profanity_means_it()
+    {
+        var query = Parse("<after xmlns='urn:xmpp:mam:2'>some-id</after>");
+
+        Assert.Null(query.Error);
+        Assert.Equal("some-id", query.Value!.After);
+        Assert.Equal("other-id", Parse("<after xmlns='urn:xmpp:mam:2'>some-id</after><set xmlns='http://jabber.org/protocol/rsm'><after>other-id</after></set>").Value!.After);
+        BadRequest(Parse("<after xmlns='urn:xmpp:mam:2'></after>"));
+    }
+
     [Theory]
-    [InlineData("<after xmlns='urn:xmpp:mam:2'>some-id</after>")]
     [InlineData("<owner xmlns='urn:xmpp:mam:2'>bob@example.org</owner>")]
     [InlineData("<before xmlns='urn:example:other'/>")]
     public void Unknown_children_of_the_query_are_ignored_as_mod_mam_ignores_them(string inner)
