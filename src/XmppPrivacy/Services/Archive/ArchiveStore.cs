@@ -77,16 +77,23 @@ public sealed partial class ArchiveStore(IDatabase database, ArchiveOptions opti
             VALUES (@owner, @id, @with, @direction, @ts, @xml)
             ON CONFLICT (owner, archive_id) DO NOTHING;
             """;
+        // One prepared statement and one set of parameters for the whole batch; each row only sets values.
+        var owner = Parameter(command, "@owner");
+        var archiveId = Parameter(command, "@id");
+        var with = Parameter(command, "@with");
+        var direction = Parameter(command, "@direction");
+        var ts = Parameter(command, "@ts");
+        var xml = Parameter(command, "@xml");
+        await command.PrepareAsync(cancellationToken);
         foreach (var entry in entries)
         {
             var id = entry.Id ?? NewId();
-            command.Parameters.Clear();
-            Db.Add(command, "@owner", Key(entry.Owner));
-            Db.Add(command, "@id", id);
-            Db.Add(command, "@with", Key(entry.With));
-            Db.Add(command, "@direction", ArchiveOptions.Name(entry.Direction));
-            Db.Add(command, "@ts", entry.Timestamp.ToUnixTimeMilliseconds());
-            Db.Add(command, "@xml", entry.Message.ToString(SaveOptions.DisableFormatting));
+            owner.Value = Key(entry.Owner);
+            archiveId.Value = id;
+            with.Value = Key(entry.With);
+            direction.Value = ArchiveOptions.Name(entry.Direction);
+            ts.Value = entry.Timestamp.ToUnixTimeMilliseconds();
+            xml.Value = entry.Message.ToString(SaveOptions.DisableFormatting);
             appended.Add(new ArchiveAppend(id, await command.ExecuteNonQueryAsync(cancellationToken) == 1));
         }
         await transaction.CommitAsync(cancellationToken);
@@ -165,6 +172,14 @@ public sealed partial class ArchiveStore(IDatabase database, ArchiveOptions opti
     /// <summary>True for an id the store accepts: 1 to 128 printable ASCII characters without spaces.</summary>
     public static bool IsValidId(string id) =>
         id.Length is > 0 and <= ArchiveQueryParser.MaxIdLength && id.All(c => c is > ' ' and < '\u007f');
+
+    private static DbParameter Parameter(DbCommand command, string name)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        command.Parameters.Add(parameter);
+        return parameter;
+    }
 
     private long Cutoff(DateTimeOffset now) => (now - options.ExpiresAfter).ToUnixTimeMilliseconds();
 

@@ -211,6 +211,31 @@ public sealed class ArchiveBatchAppendTests : ArchiveTestStore
     }
 
     [Fact]
+    public async Task Every_message_of_a_batch_keeps_its_own_owner_contact_direction_time_and_text()
+    {
+        var entries = new[]
+        {
+            new ArchiveEntry(Alice, Bob, ArchiveDirection.In, Start, Message(Bob, Alice, "a1"), "id-a1"),
+            new ArchiveEntry(Bob, Alice, ArchiveDirection.Out, Start + TimeSpan.FromSeconds(1), Message(Bob, Alice, "b1")),
+            new ArchiveEntry(Alice, Carol, ArchiveDirection.Out, Start + TimeSpan.FromSeconds(2), Message(Alice, Carol, "a2")),
+            new ArchiveEntry(Carol, Alice, ArchiveDirection.In, Start + TimeSpan.FromSeconds(3), Message(Alice, Carol, "c1"), "id-c1"),
+        };
+
+        var appended = await Store.AppendManyAsync(entries, CancellationToken.None);
+
+        foreach (var (entry, append) in entries.Zip(appended))
+        {
+            var stored = Assert.Single((await PageAsync(entry.Owner, new ArchiveQuery { Ids = [append.Id] })).Messages);
+            Assert.Equal((entry.Id ?? append.Id, entry.Timestamp, ArchiveStore.Key(entry.With), entry.Direction),
+                (stored.Id, stored.Timestamp, stored.With, stored.Direction));
+            Assert.Equal(entry.Message.ToString(SaveOptions.DisableFormatting), stored.Xml);
+        }
+        Assert.Equal(2, (await PageAsync(Alice, new ArchiveQuery())).Count);
+        Assert.Equal(1, (await PageAsync(Bob, new ArchiveQuery())).Count);
+        Assert.Equal(1, (await PageAsync(Carol, new ArchiveQuery())).Count);
+    }
+
+    [Fact]
     public async Task A_batch_with_one_invalid_id_stores_nothing()
     {
         var entries = new[]
