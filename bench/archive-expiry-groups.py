@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# Expiry by whole groups (docs/adr/0009): what dropping one group's table of N rows (with the archive's three
+# Expiry by whole groups (docs/adr/0010): what dropping one group's table of N rows (with the archive's three
 # owner-keyed indexes) costs, and what it does to concurrent ingest (10 rows per durable transaction every
 # 20 ms into another group's table), SQLite WAL + synchronous=FULL, secure_delete off as in our e_sqlite3
 # (SD=ON to compare). Usage: archive-expiry-groups.py N drop | indexes-then-drop | chunks [CHUNK]
