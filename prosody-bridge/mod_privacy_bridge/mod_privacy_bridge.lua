@@ -278,12 +278,35 @@ local function make_room(incoming)
 	return false;
 end
 
-local function count_elements(tag)
-	local n = 1;
-	for _, child in ipairs(tag.tags) do
-		n = n + count_elements(child);
+-- An upper bound of an event's serialised size, and its number of elements, counted in one walk
+-- without serialising it (the one serialisation is when its batch is written to the component). Names
+-- and values are counted as they are; one that has something to escape counts 6 bytes a character
+-- (the longest escape, "&quot;"), so the bound never falls short of what is written.
+local s_find = string.find;
+local function escaped_size(text)
+	local n = #text;
+	if s_find(text, "[&<>'\"]") then
+		return n * 6;
 	end
 	return n;
+end
+
+local function measure(tag)
+	local name = tag.name;
+	local bytes, elements = #name * 2 + 5, 1; -- <name ...></name>
+	for k, v in pairs(tag.attr) do
+		bytes = bytes + #k + escaped_size(v) + 4; -- space, =, two quotes
+	end
+	for i = 1, #tag do
+		local child = tag[i];
+		if child.name then
+			local b, e = measure(child);
+			bytes, elements = bytes + b, elements + e;
+		else
+			bytes = bytes + escaped_size(child);
+		end
+	end
+	return bytes, elements;
 end
 
 -- Queues an event; stored is true when it is in storage already (read back at load).
@@ -295,7 +318,8 @@ local function enqueue(event, seq, stored)
 		return;
 	end
 	tail, live = tail + 1, live + 1;
-	queue[tail], sizes[tail], weights[tail], seqs[tail] = event, #tostring(event), count_elements(event), seq;
+	queue[tail], seqs[tail] = event, seq;
+	sizes[tail], weights[tail] = measure(event);
 	push_back(unsent[event.name], tail);
 	if persisted[event.name] and not stored then
 		local ok, err = queue_store:set(("%d"):format(seq), st.preserialize(event));
@@ -305,16 +329,32 @@ local function enqueue(event, seq, stored)
 	end
 end
 
+-- Events queued while Prosody handles one batch of network input go out together: the pump runs once,
+-- on the next turn of the event loop, instead of sending an IQ for each event as it comes.
+local pump_scheduled = false;
+local function scheduled_pump()
+	pump_scheduled = false;
+	pump();
+end
+
+local function schedule_pump()
+	if not pump_scheduled then
+		pump_scheduled = true;
+		module:add_timer(0, scheduled_pump);
+	end
+end
+
+local stanza_mt = st.stanza_mt;
+
+-- attr is ours (names, JIDs Prosody validated, ids, times), so the event is built without util.stanza's
+-- checks of every attribute.
 local function send_event(name, attr, child)
 	attr.xmlns = xmlns_bridge;
-	local event = st.stanza(name, attr);
-	if child then
-		event:add_child(child);
-	end
+	local event = setmetatable({ name = name; attr = attr; tags = { child }; child }, stanza_mt);
 	next_seq = next_seq + 1;
 	enqueue(event, next_seq - 1, false);
-	module:log("debug", "Queued <%s/> for %s (%d waiting)", name, component_jid, live);
-	pump();
+	schedule_pump();
+	return event;
 end
 
 -- Message copies still waiting are written out together when Prosody stops or the module goes (unload,
@@ -636,16 +676,23 @@ end
 local function copy(owner, direction, with, stanza, stanza_id)
 	local message = st.clone(stanza);
 	message.attr.xmlns = "jabber:client";
-	send_event("message-copy", {
+	return send_event("message-copy", {
 		owner = owner; direction = direction; with = with; id = stanza_id; at = unix_ms(time_now());
 	}, message);
 end
+
+-- One message between two local users who both archive is one event: the sender's outgoing copy, which
+-- the recipient's incoming copy shares (peer-id, its archive id) when the message arrives. Prosody routes
+-- a local message synchronously, from pre-message/* on to message/*, and the pump runs only on the next
+-- turn of the event loop, so the sender's copy is still in the queue, unsent, when it arrives.
+local shared_stanza, shared_event, shared_pos;
 
 local function outgoing(event)
 	local origin, stanza = event.origin, event.stanza;
 	if origin.type ~= "c2s" or origin.host ~= module.host or not origin.username then
 		return;
 	end
+	shared_stanza, shared_event = nil, nil;
 	strip_claims(stanza);
 	if not (archives(origin.username) and archivable(stanza) and stanza.attr.to) then
 		return;
@@ -653,8 +700,20 @@ local function outgoing(event)
 	local with = jid_bare(stanza.attr.to);
 	-- A message to one's own account is archived once, when it arrives (incoming).
 	if with ~= origin.username.."@"..origin.host then
-		copy(origin.username, "out", with, stanza, id.long());
+		local copied = copy(origin.username, "out", with, stanza, id.long());
+		if queue[tail] == copied then
+			shared_stanza, shared_event, shared_pos = stanza, copied, tail;
+		end
 	end
+end
+
+-- The sender's copy of this very message, still waiting to be sent, when the recipient is its "with".
+local function shared_copy(stanza, recipient)
+	local event = shared_event;
+	if shared_stanza ~= stanza or queue[shared_pos] ~= event or shared_pos < head + sent or event.attr.with ~= recipient then
+		return nil;
+	end
+	return event;
 end
 
 local function incoming(event)
@@ -665,10 +724,19 @@ local function incoming(event)
 	end
 	strip_claims(stanza);
 	if archives(username) and archivable(stanza) and stanza.attr.from then
-		local stanza_id = id.long();
-		stanza:tag("stanza-id", { xmlns = xmlns_sid; id = stanza_id; by = username.."@"..host }):up();
-		copy(username, "in", jid_bare(stanza.attr.from), stanza, stanza_id);
+		local stanza_id, owner = id.long(), username.."@"..host;
+		stanza:add_direct_child(setmetatable({
+			name = "stanza-id"; attr = { xmlns = xmlns_sid; id = stanza_id; by = owner }; tags = {};
+		}, stanza_mt));
+		local shared = shared_copy(stanza, owner);
+		if shared then
+			shared.attr["peer-id"] = stanza_id;
+			sizes[shared_pos] = sizes[shared_pos] + #stanza_id + 11; -- peer-id='...'
+		else
+			copy(username, "in", jid_bare(stanza.attr.from), stanza, stanza_id);
+		end
 	end
+	shared_stanza, shared_event = nil, nil;
 end
 
 module:hook("pre-message/bare", outgoing, 1);

@@ -49,6 +49,48 @@ public sealed class ArchiveTests
     }
 
     [Fact]
+    public async Task When_both_local_users_archive_one_shared_copy_fills_both_archives_and_each_owners_preferences_still_decide()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody);
+        await ComponentChecks.WaitForBridgeAsync(component);
+        await prosody.RegisterAsync("alice", "alice-secret");
+        await prosody.RegisterAsync("bob", "bob-secret");
+        await prosody.RegisterAsync("carol", "carol-secret");
+        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
+        await using var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret");
+        await using var carol = await XmppTestClient.LoginAsync(prosody.C2sPort, "carol", "carol-secret");
+        Assert.Equal("result", (string?)(await alice.IqAsync("<iq type='set'><prefs xmlns='urn:xmpp:mam:2' default='always'/></iq>")).Attribute("type"));
+        Assert.Equal("result", (string?)(await bob.IqAsync("<iq type='set'><prefs xmlns='urn:xmpp:mam:2' default='always'/></iq>")).Attribute("type"));
+        // carol archives, but never her messages with alice.
+        Assert.Equal("result", (string?)(await carol.IqAsync(
+            "<iq type='set'><prefs xmlns='urn:xmpp:mam:2' default='always'><never><jid>alice@localhost</jid></never></prefs></iq>")).Attribute("type"));
+
+        var toBob = await ChatAsync(alice, bob, "alice to bob");
+        var toAlice = await ChatAsync(bob, alice, "bob to alice");
+        await ChatAsync(alice, carol, "alice to carol");
+        await ChatAsync(carol, bob, "carol to bob");
+        await Repo.WaitUntilAsync(() => Task.FromResult(ArchiveRows(component) == 7), TimeSpan.FromSeconds(10), "every kept copy is archived");
+
+        var ofAlice = await QueryAsync(alice, "a");
+        Assert.Equal(["alice to bob", "bob to alice", "alice to carol"], ofAlice.Select(r => r.Descendants(Ns.Client + "body").Single().Value));
+        var ofBob = await QueryAsync(bob, "b");
+        Assert.Equal(["alice to bob", "bob to alice", "carol to bob"], ofBob.Select(r => r.Descendants(Ns.Client + "body").Single().Value));
+        var ofCarol = await QueryAsync(carol, "c");
+        Assert.Equal(["carol to bob"], ofCarol.Select(r => r.Descendants(Ns.Client + "body").Single().Value));
+        // The stanza-id each recipient got live is the id of the message in the recipient's archive, and ids are never shared.
+        Assert.Equal((string?)toBob.Elements(Sid + "stanza-id").Single(s => (string?)s.Attribute("by") == "bob@localhost").Attribute("id"),
+            (string?)ofBob[0].Attribute("id"));
+        Assert.Equal((string?)toAlice.Elements(Sid + "stanza-id").Single(s => (string?)s.Attribute("by") == "alice@localhost").Attribute("id"),
+            (string?)ofAlice[1].Attribute("id"));
+        Assert.NotEqual((string?)ofAlice[0].Attribute("id"), (string?)ofBob[0].Attribute("id"));
+        // What is stored carries no claim: neither the recipient's stanza-id nor anything else of ours.
+        Assert.All(ofAlice.Concat(ofBob).Concat(ofCarol), r => Assert.Empty(r.Descendants(Sid + "stanza-id")));
+        Assert.Equal(7, ArchiveRows(component)); // carol keeps nothing with alice
+        Assert.Empty(component.ErrorLines());
+    }
+
+    [Fact]
     public async Task Paging_backwards_like_Conversations_and_forwards_like_Gajim_gets_every_message_exactly_once()
     {
         await using var prosody = await ProsodyServer.StartAsync();

@@ -33,18 +33,21 @@ public sealed partial class BridgeService
 
     private async ValueTask<StanzaError?> MessageCopyAsync(XElement copy, IOutbound outbound, CancellationToken cancellationToken)
     {
-        var (entry, rejected) = await PrepareCopyAsync(copy, outbound, null, cancellationToken);
-        if (entry is not null) await StoreCopiesAsync([entry], cancellationToken);
+        var copies = new List<ArchiveEntry>(2);
+        var rejected = await PrepareCopyAsync(copy, outbound, null, copies, cancellationToken);
+        await StoreCopiesAsync(copies, cancellationToken);
         return rejected;
     }
 
     /// <summary>
-    /// What a message copy stores: an entry, nothing (the owner's preferences do not keep that party, or the
-    /// copy waits for the owner's roster and is stored once it is known), or the error for a malformed copy.
+    /// What a message copy stores, added to <paramref name="entries"/>: an entry for its owner, and with
+    /// <c>peer-id</c> one for the local recipient of an outgoing message too (one event for both archives);
+    /// nothing for an owner whose preferences do not keep that party, or whose copy waits for the roster and is
+    /// stored once it is known. Returns the error for a malformed copy (then nothing is added).
     /// <paramref name="prefs"/> keeps the owners' preferences read for one batch. Never waits for the server.
     /// </summary>
-    private async ValueTask<(ArchiveEntry? Entry, StanzaError? Rejected)> PrepareCopyAsync(XElement copy, IOutbound outbound,
-        Dictionary<string, ArchivePrefs>? prefs, CancellationToken cancellationToken)
+    private async ValueTask<StanzaError?> PrepareCopyAsync(XElement copy, IOutbound outbound,
+        Dictionary<string, ArchivePrefs>? prefs, List<ArchiveEntry> entries, CancellationToken cancellationToken)
     {
         var direction = (string?)copy.Attribute("direction") switch
         {
@@ -56,26 +59,44 @@ public sealed partial class BridgeService
         if (direction is null || Account(copy, "owner") is not { } account || !Jid.TryParse((string?)copy.Attribute("with"), out var with)
             || message.Count != 1 || message[0].Name != Ns.Client + "message"
             || (string?)copy.Attribute("id") is not { } id || !ArchiveStore.IsValidId(id))
-            return (null, Rejected("A message copy needs owner, direction, with, a valid id and one jabber:client message."));
+            return Rejected("A message copy needs owner, direction, with, a valid id and one jabber:client message.");
+        // peer-id: the recipient (with, an account of this server) archives the same message as incoming.
+        Accounts.Account? peer = null;
+        var peerId = (string?)copy.Attribute("peer-id");
+        if (peerId is not null && (direction != ArchiveDirection.Out || !ArchiveStore.IsValidId(peerId) || peerId == id
+            || with.Resource is not null || with.Domain != domains.Server || (peer = Account(with.Local)) is null))
+            return Rejected("A shared message copy needs direction out, a local account as with and a valid peer-id.");
+        var at = At(copy);
+        var ownerEntry = await PrepareEntryAsync(account, direction.Value, with.Bare, id, at, message[0], outbound, prefs, cancellationToken);
+        var peerEntry = peer is null ? null
+            : await PrepareEntryAsync(peer.Value, ArchiveDirection.In, account.Jid, peerId!, at, message[0], outbound, prefs, cancellationToken);
+        if (ownerEntry is not null) entries.Add(ownerEntry);
+        if (peerEntry is not null) entries.Add(peerEntry);
+        return null;
+    }
+
+    /// <summary>The entry one owner's archive keeps of a message, or null (not kept, or held for the roster).</summary>
+    private async ValueTask<ArchiveEntry?> PrepareEntryAsync(Accounts.Account account, ArchiveDirection direction, Jid with, string id,
+        DateTimeOffset at, XElement message, IOutbound outbound, Dictionary<string, ArchivePrefs>? prefs, CancellationToken cancellationToken)
+    {
         var owner = account.Jid;
         if (prefs is null || !prefs.TryGetValue(account.Key, out var ownerPrefs))
         {
             ownerPrefs = await archive.GetPrefsAsync(owner, cancellationToken);
             prefs?.Add(account.Key, ownerPrefs);
         }
-        var at = At(copy);
         // Claims on the owner's archive or our domains inside the message (stanza-id, archived) are never stored,
         // the bridge's own stanza-id included: the archive id is the result's.
-        ArchiveEntry Entry() => new(owner, with.Bare, direction.Value, at, ArchiveClaims.Strip(message[0], owner, [domains.Server, .. domains.Services]), id);
+        ArchiveEntry Entry() => new(owner, with.Bare, direction, at, ArchiveClaims.Strip(message, owner, [domains.Server, .. domains.Services]), id);
         bool? inRoster = null;
         if (ownerPrefs.NeedsRoster(with.Bare))
         {
             var check = roster.Check(outbound, account, with.Bare, () => new HeldCopy(Entry(), known => Keeps(ownerPrefs, with.Bare, known), StoreHeldAsync),
                 cancellationToken);
-            if (check.Held) return (null, null); // decided when the roster is known
+            if (check.Held) return null; // decided when the roster is known
             inRoster = check.InRoster;
         }
-        return Keeps(ownerPrefs, with.Bare, inRoster) ? (Entry(), null) : (null, null); // opt-in: nothing is written
+        return Keeps(ownerPrefs, with.Bare, inRoster) ? Entry() : null; // opt-in: nothing is written
     }
 
     private bool Keeps(ArchivePrefs prefs, Jid with, bool? inRoster)

@@ -62,7 +62,7 @@ public sealed partial class BridgeService(
         {
             if (item.Name == Ns.Bridge + "message-copy")
             {
-                if ((await PrepareCopyAsync(item, request.Outbound, prefs, cancellationToken)).Entry is { } entry) copies.Add(entry);
+                await PrepareCopyAsync(item, request.Outbound, prefs, copies, cancellationToken);
                 continue;
             }
             await StoreCopiesAsync(copies, cancellationToken);
@@ -163,8 +163,9 @@ public sealed partial class BridgeService(
     }
 
     /// <summary>The event's user on the server domain, or null when the name is not a valid localpart.</summary>
-    private Account? Account(XElement payload, string attribute = "user") =>
-        Accounts.Account.TryCreate((string?)payload.Attribute(attribute), domains.Server, out var account) ? account : null;
+    private Account? Account(XElement payload, string attribute = "user") => Account((string?)payload.Attribute(attribute));
+
+    private Account? Account(string? user) => Accounts.Account.TryCreate(user, domains.Server, out var account) ? account : null;
 
     /// <summary>The incarnation marker of the event's account, or null when there is none or it is not one.</summary>
     private static string? Marker(XElement payload) =>
