@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,29 +16,17 @@ namespace XmppPrivacy.Hosting;
 /// </summary>
 public static class HttpEndpoints
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
-
     public static void Map(WebApplication app, FeatureSet features)
     {
         app.MapGet("/health", async (HttpContext context, LinkStatus links) =>
         {
             var all = links.All;
             var healthy = all.Count > 0 && all.All(l => l.State == LinkState.Connected);
-            var body = new Dictionary<string, object?>
-            {
-                ["status"] = healthy ? "ok" : "degraded",
-                ["links"] = all.Select(l => new
-                {
-                    domain = l.Domain,
-                    state = Describe(l.State),
-                    since = l.Since,
-                    lastError = l.LastError,
-                    failures = l.Failures,
-                }),
-            };
+            var body = new HealthReport(healthy ? "ok" : "degraded",
+                [.. all.Select(l => new LinkHealth(l.Domain, Describe(l.State), l.Since, l.LastError, l.Failures))]);
             foreach (var health in features.Health)
-                body[health.Key] = await health.Report(context.RequestServices, context.RequestAborted);
-            return Results.Json(body, Json, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+                body.Parts[health.Key] = await health.Report(context.RequestServices, context.RequestAborted);
+            return Results.Json(body, HealthJson.Default.HealthReport, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
 
         var registry = app.Services.GetRequiredService<CollectorRegistry>();
@@ -56,3 +45,17 @@ public static class HttpEndpoints
         _ => "stopped",
     };
 }
+
+/// <summary><c>/health</c>: the status, the links, then each feature's part under its key.</summary>
+public sealed record HealthReport(string Status, IReadOnlyList<LinkHealth> Links)
+{
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement> Parts { get; } = new(StringComparer.Ordinal);
+}
+
+public sealed record LinkHealth(string Domain, string State, DateTimeOffset Since, string? LastError, int Failures);
+
+/// <summary>The JSON of <c>/health</c>, generated at build time (no reflection, so it works in the Native AOT binary).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSerializable(typeof(HealthReport))]
+internal sealed partial class HealthJson : JsonSerializerContext;

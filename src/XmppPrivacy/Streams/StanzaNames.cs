@@ -1,5 +1,5 @@
-using System.Linq.Expressions;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Xml.Linq;
 using XmppPrivacy.Xmpp;
 
@@ -69,38 +69,63 @@ internal sealed class StanzaNames(int newNames = StanzaNames.NewNamesPerConnecti
     }
 
     /// <summary>
-    /// The two internals of System.Xml.Linq this needs, bound once: the name table of a namespace (looked up
-    /// without adding) and the constructor of a namespace object outside the process-wide table. Either is
-    /// null when the runtime does not have it; names are then made the ordinary way.
+    /// The two internals of System.Xml.Linq this needs: the name table of a namespace (looked up without adding)
+    /// and the constructor of a namespace object outside the process-wide table. They are reached with
+    /// <see cref="UnsafeAccessorAttribute"/> and a field read whose name the trimmer sees, so the Native AOT binary
+    /// keeps them and gets the same guarantee as the JIT build (a test runs the published binary). When the
+    /// runtime does not have them, <see cref="Bounded"/> is false, names are made the ordinary way and the
+    /// host logs a warning at start.
     /// </summary>
     private static class Lookup
     {
-        public static readonly Func<XNamespace, string, XName?>? Existing = BindExisting();
-        public static readonly Func<string, XNamespace>? Private = BindPrivate();
+        private const string HashtableOfT = "System.Xml.Linq.XHashtable`1[[!0]], System.Private.Xml.Linq";
 
-        private static Func<XNamespace, string, XName?>? BindExisting()
+        // XNamespace._names, an XHashtable<XName>. An unsafe accessor cannot return a field of a type we cannot
+        // name, so the field is read through reflection; the literal name keeps it in a trimmed binary.
+        private static readonly FieldInfo? Names = typeof(XNamespace).GetField("_names", BindingFlags.NonPublic | BindingFlags.Instance);
+
+        public static readonly Func<XNamespace, string, XName?>? Existing = Probe(Find);
+        public static readonly Func<string, XNamespace>? Private = Probe(NewNamespace);
+
+        private static XName? Find(XNamespace ns, string localName) =>
+            Names!.GetValue(ns) is { } table && Table<XName>.TryGetValue(table, localName, 0, localName.Length, out var found) ? found : null;
+
+        [UnsafeAccessor(UnsafeAccessorKind.Constructor)]
+        private static extern XNamespace NewNamespace(string namespaceName);
+
+        private static class Table<TValue>
         {
-            var names = typeof(XNamespace).GetField("_names", BindingFlags.NonPublic | BindingFlags.Instance);
-            var tryGet = names?.FieldType.GetMethod("TryGetValue", BindingFlags.Public | BindingFlags.Instance,
-                [typeof(string), typeof(int), typeof(int), typeof(XName).MakeByRefType()]);
-            if (names is null || tryGet is null || tryGet.ReturnType != typeof(bool)) return null;
-            var ns = Expression.Parameter(typeof(XNamespace), "ns");
-            var localName = Expression.Parameter(typeof(string), "localName");
-            var found = Expression.Variable(typeof(XName), "found");
-            var body = Expression.Block(typeof(XName), [found],
-                Expression.Condition(
-                    Expression.Call(Expression.Field(ns, names), tryGet, localName, Expression.Constant(0),
-                        Expression.Property(localName, nameof(string.Length)), found),
-                    found, Expression.Constant(null, typeof(XName))));
-            return Expression.Lambda<Func<XNamespace, string, XName?>>(body, ns, localName).Compile();
+            [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "TryGetValue")]
+            public static extern bool TryGetValue([UnsafeAccessorType(HashtableOfT)] object table, string key, int index, int count, out TValue value);
         }
 
-        private static Func<string, XNamespace>? BindPrivate()
+        // An accessor whose target is missing throws on its first call; try each once on a namespace of our own.
+        private static Func<XNamespace, string, XName?>? Probe(Func<XNamespace, string, XName?> find)
         {
-            var constructor = typeof(XNamespace).GetConstructor(BindingFlags.NonPublic | BindingFlags.Instance, [typeof(string)]);
-            if (constructor is null) return null;
-            var name = Expression.Parameter(typeof(string), "name");
-            return Expression.Lambda<Func<string, XNamespace>>(Expression.New(constructor, name), name).Compile();
+            if (Names?.FieldType.Name != "XHashtable`1") return null;
+            try
+            {
+                var ns = NewNamespace("urn:xmpp-privacy:probe");
+                var made = ns.GetName("made");
+                return find(ns, "made") == made && find(ns, "absent") is null ? find : null;
+            }
+            catch (Exception e) when (e is MissingMemberException or NotSupportedException or InvalidCastException or BadImageFormatException)
+            {
+                return null;
+            }
+        }
+
+        private static Func<string, XNamespace>? Probe(Func<string, XNamespace> create)
+        {
+            try
+            {
+                var own = create(XNamespace.None.NamespaceName);
+                return own != XNamespace.None && own.NamespaceName.Length == 0 ? create : null;
+            }
+            catch (Exception e) when (e is MissingMemberException or NotSupportedException or BadImageFormatException)
+            {
+                return null;
+            }
         }
     }
 }
