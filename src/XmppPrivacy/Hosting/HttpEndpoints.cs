@@ -22,11 +22,21 @@ public static class HttpEndpoints
         {
             var all = links.All;
             var healthy = all.Count > 0 && all.All(l => l.State == LinkState.Connected);
-            var body = new HealthReport(healthy ? "ok" : "degraded",
-                [.. all.Select(l => new LinkHealth(l.Domain, Describe(l.State), l.Since, l.LastError, l.Failures))]);
+            context.Response.StatusCode = healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+            context.Response.ContentType = "application/json; charset=utf-8";
+            // The host's part, then each feature's with its own source-generated JSON context.
+            await using var writer = new Utf8JsonWriter(context.Response.BodyWriter, new JsonWriterOptions { Indented = true });
+            writer.WriteStartObject();
+            writer.WriteString("status", healthy ? "ok" : "degraded");
+            writer.WritePropertyName("links");
+            JsonSerializer.Serialize(writer, [.. all.Select(l => new LinkHealth(l.Domain, Describe(l.State), l.Since, l.LastError, l.Failures))],
+                HealthJson.Default.IReadOnlyListLinkHealth);
             foreach (var health in features.Health)
-                body.Parts[health.Key] = await health.Report(context.RequestServices, context.RequestAborted);
-            return Results.Json(body, HealthJson.Default.HealthReport, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+            {
+                writer.WritePropertyName(health.Key);
+                await health.Write(writer, context.RequestServices, context.RequestAborted);
+            }
+            writer.WriteEndObject();
         });
 
         var registry = app.Services.GetRequiredService<CollectorRegistry>();
@@ -46,16 +56,10 @@ public static class HttpEndpoints
     };
 }
 
-/// <summary><c>/health</c>: the status, the links, then each feature's part under its key.</summary>
-public sealed record HealthReport(string Status, IReadOnlyList<LinkHealth> Links)
-{
-    [JsonExtensionData]
-    public Dictionary<string, JsonElement> Parts { get; } = new(StringComparer.Ordinal);
-}
-
+/// <summary>One link in <c>/health</c>.</summary>
 public sealed record LinkHealth(string Domain, string State, DateTimeOffset Since, string? LastError, int Failures);
 
-/// <summary>The JSON of <c>/health</c>, generated at build time (no reflection, so it works in the Native AOT binary).</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
-[JsonSerializable(typeof(HealthReport))]
+/// <summary>The host's part of <c>/health</c>, generated at build time (no reflection, so it works in the Native AOT binary).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(IReadOnlyList<LinkHealth>))]
 internal sealed partial class HealthJson : JsonSerializerContext;

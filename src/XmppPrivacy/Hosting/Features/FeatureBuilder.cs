@@ -16,8 +16,8 @@ namespace XmppPrivacy.Hosting.Features;
 /// <summary>A CLI verb: its command (options, arguments, help) and what it runs with the component's services.</summary>
 public sealed record VerbDeclaration(Command Command, Func<ParseResult, IServiceProvider, CancellationToken, Task<int>> Run);
 
-/// <summary>One feature's part of <c>/health</c>: a JSON value under its key.</summary>
-public sealed record HealthDeclaration(string Key, Func<IServiceProvider, CancellationToken, Task<JsonElement>> Report);
+/// <summary>One feature's part of <c>/health</c>: writes its JSON value, which the host puts under its key.</summary>
+public sealed record HealthDeclaration(string Key, Func<Utf8JsonWriter, IServiceProvider, CancellationToken, Task> Write);
 
 /// <summary>
 /// Collects one feature's declarations. Services are registered as singletons in the host's container, in
@@ -101,8 +101,8 @@ public sealed class FeatureBuilder
     /// </summary>
     public FeatureBuilder Health<T>(string key, JsonTypeInfo<T> json, Func<IServiceProvider, CancellationToken, Task<T>> report)
     {
-        _set.Health.Add(new HealthDeclaration(key, async (services, cancellationToken) =>
-            JsonSerializer.SerializeToElement(await report(services, cancellationToken), json)));
+        _set.Health.Add(new HealthDeclaration(key, async (writer, services, cancellationToken) =>
+            JsonSerializer.Serialize(writer, await report(services, cancellationToken), json)));
         return this;
     }
 
