@@ -102,7 +102,7 @@ public sealed class NativeAotTests(NativeAotBinary aot) : IClassFixture<NativeAo
             Assert.Equal(7 * 24 * 3600, health.GetProperty("archive").GetProperty("expiresAfterSeconds").GetDouble());
             var metrics = await http.GetStringAsync("/metrics");
             Assert.Contains("# TYPE xmppprivacy_bridge_hello_total counter", metrics, StringComparison.Ordinal);
-            Assert.Contains("# TYPE process_resident_memory_bytes gauge", metrics, StringComparison.Ordinal);
+            Assert.Contains("# TYPE process_working_set_bytes gauge", metrics, StringComparison.Ordinal);
 
             await Repo.TerminateAsync(process.Id);
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(25));
