@@ -24,7 +24,7 @@ scripts/generate-prosody-config.sh "$work/prosody" "$c2s_port" "$component_port"
 prosody_pid=""
 stop_prosody() { [ -n "$prosody_pid" ] && kill -TERM "$prosody_pid" 2>/dev/null && wait "$prosody_pid" 2>/dev/null || true; }
 trap stop_prosody EXIT
-setsid prosody --config "$work/prosody/prosody.cfg.lua" -F &
+setsid prosody --config "$work/prosody/prosody.cfg.lua" -F >"$work/prosody.log" 2>&1 &
 prosody_pid=$!
 for _ in $(seq 1 150); do (exec 3<>"/dev/tcp/127.0.0.1/$component_port") 2>/dev/null && break; sleep 0.2; done
 
