@@ -24,6 +24,27 @@ public sealed class NativeAotTests(NativeAotBinary aot) : IClassFixture<NativeAo
     }
 
     [Fact]
+    public async Task Without_SQLite_beside_it_the_program_says_which_library_is_missing()
+    {
+        var alone = Repo.TempDirectory("xp-aot-alone");
+        try
+        {
+            File.Copy(aot.Program, Path.Combine(alone, "xmpp-privacy"));
+            File.SetUnixFileMode(Path.Combine(alone, "xmpp-privacy"), File.GetUnixFileMode(aot.Program));
+            var (code, output) = await Repo.RunAsync(Path.Combine(alone, "xmpp-privacy"), ["inactive", "--days", "30"],
+                new Dictionary<string, string> { ["XMPPPRIVACY_Storage__Path"] = Path.Combine(alone, "db.sqlite") });
+
+            Assert.Equal(1, code);
+            Assert.Contains("DllNotFoundException", output, StringComparison.Ordinal);
+            Assert.Contains("e_sqlite3", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(alone, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Options_xeps_help_and_check_config_print_what_the_JIT_build_prints()
     {
         // Both tables are read by reflection over options classes and components: the binary must have kept them all.
