@@ -46,20 +46,38 @@ internal sealed class StanzaNames(int newNames = StanzaNames.NewNamesPerConnecti
     public static IReadOnlyList<XName> Shared => Vocabulary;
 
     /// <summary>Whether this runtime lets us look up names without creating them (checked by a test).</summary>
-    public static bool Bounded => Lookup.Existing is not null && Lookup.Private is not null;
+    public static bool Bounded => Lookup.Available;
+
+    // The name tables of the two namespaces used last (a stanza's own and no namespace, for attributes): reading
+    // the field by reflection for every name would cost more than the lookup itself.
+    private XNamespace? _lastNamespace, _previousNamespace;
+    private object? _lastTable, _previousTable;
 
     public XName Get(XNamespace ns, string localName)
     {
         if (!Bounded) return ns.GetName(localName);
-        if (Lookup.Existing!(ns, localName) is { } existing) return existing;
+        if (Lookup.Find(TableOf(ns), localName) is { } existing) return existing;
         if (_newNames > 0)
         {
             _newNames--;
             return ns.GetName(localName);
         }
         if (!_private.TryGetValue(ns.NamespaceName, out var own))
-            _private.Add(ns.NamespaceName, own = Lookup.Private!(ns.NamespaceName));
+            _private.Add(ns.NamespaceName, own = Lookup.NewNamespace(ns.NamespaceName));
         return own.GetName(localName);
+    }
+
+    private object TableOf(XNamespace ns)
+    {
+        if (ReferenceEquals(ns, _lastNamespace)) return _lastTable!;
+        if (!ReferenceEquals(ns, _previousNamespace))
+        {
+            _previousNamespace = ns;
+            _previousTable = Lookup.TableOf(ns);
+        }
+        (_lastNamespace, _previousNamespace) = (_previousNamespace, _lastNamespace);
+        (_lastTable, _previousTable) = (_previousTable, _lastTable);
+        return _lastTable!;
     }
 
     /// <summary>Called between stanzas: private namespaces are never shared with the next stanza.</summary>
@@ -74,7 +92,7 @@ internal sealed class StanzaNames(int newNames = StanzaNames.NewNamesPerConnecti
     /// <see cref="UnsafeAccessorAttribute"/> and a field read whose name the trimmer sees, so the Native AOT binary
     /// keeps them and gets the same guarantee as the JIT build (a test runs the published binary). When the
     /// runtime does not have them, <see cref="Bounded"/> is false, names are made the ordinary way and the
-    /// host logs a warning at start.
+    /// host logs a warning at start. Use them only when <see cref="Available"/>.
     /// </summary>
     private static class Lookup
     {
@@ -84,14 +102,18 @@ internal sealed class StanzaNames(int newNames = StanzaNames.NewNamesPerConnecti
         // name, so the field is read through reflection; the literal name keeps it in a trimmed binary.
         private static readonly FieldInfo? Names = typeof(XNamespace).GetField("_names", BindingFlags.NonPublic | BindingFlags.Instance);
 
-        public static readonly Func<XNamespace, string, XName?>? Existing = Probe(Find);
-        public static readonly Func<string, XNamespace>? Private = Probe(NewNamespace);
+        public static readonly bool Available = Probe();
 
-        private static XName? Find(XNamespace ns, string localName) =>
-            Names!.GetValue(ns) is { } table && Table<XName>.TryGetValue(table, localName, 0, localName.Length, out var found) ? found : null;
+        /// <summary>The name table of a namespace.</summary>
+        public static object TableOf(XNamespace ns) => Names!.GetValue(ns)!;
 
+        /// <summary>The name in a namespace's table, without adding it.</summary>
+        public static XName? Find(object table, string localName) =>
+            Table<XName>.TryGetValue(table, localName, 0, localName.Length, out var found) ? found : null;
+
+        /// <summary>A namespace object outside the process-wide table (its names are collected with it).</summary>
         [UnsafeAccessor(UnsafeAccessorKind.Constructor)]
-        private static extern XNamespace NewNamespace(string namespaceName);
+        public static extern XNamespace NewNamespace(string namespaceName);
 
         private static class Table<TValue>
         {
@@ -99,32 +121,19 @@ internal sealed class StanzaNames(int newNames = StanzaNames.NewNamesPerConnecti
             public static extern bool TryGetValue([UnsafeAccessorType(HashtableOfT)] object table, string key, int index, int count, out TValue value);
         }
 
-        // An accessor whose target is missing throws on its first call; try each once on a namespace of our own.
-        private static Func<XNamespace, string, XName?>? Probe(Func<XNamespace, string, XName?> find)
+        // An accessor whose target is missing throws on its first call: try them once on a namespace of our own.
+        private static bool Probe()
         {
-            if (Names?.FieldType.Name != "XHashtable`1") return null;
+            if (Names?.FieldType.Name != "XHashtable`1") return false;
             try
             {
                 var ns = NewNamespace("urn:xmpp-privacy:probe");
                 var made = ns.GetName("made");
-                return find(ns, "made") == made && find(ns, "absent") is null ? find : null;
+                return ns != XNamespace.Get(ns.NamespaceName) && Find(TableOf(ns), "made") == made && Find(TableOf(ns), "absent") is null;
             }
             catch (Exception e) when (e is MissingMemberException or NotSupportedException or InvalidCastException or BadImageFormatException)
             {
-                return null;
-            }
-        }
-
-        private static Func<string, XNamespace>? Probe(Func<string, XNamespace> create)
-        {
-            try
-            {
-                var own = create(XNamespace.None.NamespaceName);
-                return own != XNamespace.None && own.NamespaceName.Length == 0 ? create : null;
-            }
-            catch (Exception e) when (e is MissingMemberException or NotSupportedException or BadImageFormatException)
-            {
-                return null;
+                return false;
             }
         }
     }
