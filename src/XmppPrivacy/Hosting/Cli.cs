@@ -47,7 +47,7 @@ public static class Cli
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A failed static initialiser (SQLite's native library missing beside the binary) says why only inside.
-            while (e is TypeInitializationException { InnerException: { } cause }) e = cause;
+            while (e is TypeInitializationException or TargetInvocationException && e.InnerException is { } cause) e = cause;
             await Console.Error.WriteLineAsync($"xmpp-privacy: failed: {e.GetType().Name}: {e.Message}");
             return Failed;
         }
