@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: Prosody with the bridge and the XmppPrivacy component on loopback, with SQLite,
 # everything under ./var/. Runs in the foreground; Ctrl-C stops both cleanly.
+# DEMO_AOT=1 runs the Native AOT binary (scripts/publish-aot.sh, into var/aot) instead of the JIT build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -49,16 +50,27 @@ for port in "$c2s_port" "$component_port" "$http_port"; do
 	fi
 done
 
-echo "Building the component..."
-# MSBuild reads any environment variable as a property: OUTDIR or OUTPUTPATH in the shell would send the
-# build elsewhere. Build to an explicit folder without them, and check that the program is there.
-rm -f "$bin/xmpp-privacy.dll"
-if ! build_log=$(env -u OUTDIR -u OutDir -u OUTPUTPATH -u OutputPath -u BASEOUTPUTPATH -u BaseOutputPath \
-	dotnet build "$root/src/XmppPrivacy" -c Release -o "$bin" -p:OutDir="$bin/" -v quiet -nologo 2>&1); then
-	echo "$build_log" >&2
-	fail "the component did not build (output above)."
+if [ "${DEMO_AOT:-0}" = 1 ]; then
+	echo "Publishing the component as a Native AOT binary (a few minutes)..."
+	aot=${DEMO_AOT_BIN:-$root/var/aot}
+	if ! build_log=$("$root/scripts/publish-aot.sh" "$aot" 2>&1); then
+		echo "$build_log" >&2
+		fail "the component did not publish (output above)."
+	fi
+	component=("$aot/xmpp-privacy")
+else
+	echo "Building the component..."
+	# MSBuild reads any environment variable as a property: OUTDIR or OUTPUTPATH in the shell would send the
+	# build elsewhere. Build to an explicit folder without them, and check that the program is there.
+	rm -f "$bin/xmpp-privacy.dll"
+	if ! build_log=$(env -u OUTDIR -u OutDir -u OUTPUTPATH -u OutputPath -u BASEOUTPUTPATH -u BaseOutputPath \
+		dotnet build "$root/src/XmppPrivacy" -c Release -o "$bin" -p:OutDir="$bin/" -v quiet -nologo 2>&1); then
+		echo "$build_log" >&2
+		fail "the component did not build (output above)."
+	fi
+	[ -f "$bin/xmpp-privacy.dll" ] || fail "the build reported success but $bin/xmpp-privacy.dll is missing."
+	component=(dotnet "$bin/xmpp-privacy.dll")
 fi
-[ -f "$bin/xmpp-privacy.dll" ] || fail "the build reported success but $bin/xmpp-privacy.dll is missing."
 
 "$root/scripts/generate-prosody-config.sh" "$state" "$c2s_port" "$component_port" "$secret" "${DEMO_PROSODY_LOG_LEVEL:-info}"
 config="$state/prosody.cfg.lua"
@@ -104,7 +116,7 @@ export XMPPPRIVACY_Storage__Path="${XMPPPRIVACY_Storage__Path:-$root/var/xmpp-pr
 export XMPPPRIVACY_Log__Level="${XMPPPRIVACY_Log__Level:-Warning}"
 export XMPPPRIVACY_Notices__Admins="${XMPPPRIVACY_Notices__Admins:-admin@$server_domain}"
 
-setsid dotnet "$bin/xmpp-privacy.dll" run &
+setsid "${component[@]}" run &
 component_pid=$!
 
 # Up means every domain connected to Prosody (/health answers 200 only then).

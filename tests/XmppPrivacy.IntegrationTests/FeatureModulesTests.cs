@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json.Serialization;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -79,7 +80,7 @@ public sealed class FeatureModulesTests
         public void Declare(FeatureBuilder feature) => feature
             .Component(services => new RecordingRoomsService(services.GetRequiredService<Domains>().Rooms!, rooms))
             .Counter("xmppprivacy_test_rooms_stanzas_total", "Stanzas the test rooms saw.")
-            .Health("testRooms", (_, _) => Task.FromResult<object?>(new { seen = rooms.Seen.Count }))
+            .Health("testRooms", TestRoomsJson.Default.TestRoomsHealth, (_, _) => Task.FromResult(new TestRoomsHealth(rooms.Seen.Count)))
             .Http(routes => routes.MapGet("/test-rooms/{room}", (string room) => Results.Text($"{room}: {rooms.Seen.Count(s => s.Contains(room + "@", StringComparison.Ordinal))} stanzas")));
     }
 
@@ -107,3 +108,10 @@ public sealed class FeatureModulesTests
         }
     }
 }
+
+/// <summary>The test rooms' part of <c>/health</c>, written like a feature's (a record and its JSON context).</summary>
+internal sealed record TestRoomsHealth(int Seen);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(TestRoomsHealth))]
+internal sealed partial class TestRoomsJson : JsonSerializerContext;

@@ -29,16 +29,19 @@ public static class Catalogue
     ];
 
     /// <summary>The host's own options: the links, HTTP, storage, sweeps and the log.</summary>
-    public static IReadOnlyList<Type> HostOptionTypes { get; } =
-        [typeof(ComponentOptions), typeof(DomainsOptions), typeof(HttpOptions), typeof(StorageOptions), typeof(SweepsOptions), typeof(LogOptions)];
+    public static IReadOnlyList<OptionsClass> HostOptionTypes { get; } =
+    [
+        OptionsClass.Of<ComponentOptions>(), OptionsClass.Of<DomainsOptions>(), OptionsClass.Of<HttpOptions>(),
+        OptionsClass.Of<StorageOptions>(), OptionsClass.Of<SweepsOptions>(), OptionsClass.Of<LogOptions>(),
+    ];
 
     /// <summary>Every options class, host first, then the features' in catalogue order.</summary>
-    public static IReadOnlyList<Type> OptionTypes => OptionTypesOf(Features);
+    public static IReadOnlyList<OptionsClass> OptionTypes => OptionTypesOf(Features);
 
     /// <summary>Every schema: the host's (sweep runs), then the features'.</summary>
     public static IReadOnlyList<Schema> Schemas => SchemasOf(Features);
 
-    public static IReadOnlyList<Type> OptionTypesOf(IEnumerable<IFeature> features) =>
+    public static IReadOnlyList<OptionsClass> OptionTypesOf(IEnumerable<IFeature> features) =>
         [.. HostOptionTypes, .. FeatureSet.Describe(features).OptionTypes];
 
     public static IReadOnlyList<Schema> SchemasOf(IEnumerable<IFeature> features) =>

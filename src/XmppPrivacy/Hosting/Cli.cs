@@ -4,7 +4,6 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using XmppPrivacy.Hosting.Features;
 using XmppPrivacy.Hosting.Options;
-using XmppPrivacy.Routing;
 using XmppPrivacy.Xmpp;
 
 namespace XmppPrivacy.Hosting;
@@ -47,6 +46,8 @@ public static class Cli
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            // A failed static initialiser (SQLite's native library missing beside the binary) says why only inside.
+            while (e is TypeInitializationException or TargetInvocationException && e.InnerException is { } cause) e = cause;
             await Console.Error.WriteLineAsync($"xmpp-privacy: failed: {e.GetType().Name}: {e.Message}");
             return Failed;
         }
@@ -110,7 +111,7 @@ public static class Cli
         var xeps = new Command("xeps", "Print the supported XEPs as a Markdown table (docs/xeps.md).");
         xeps.SetAction(_ =>
         {
-            Console.Write(XepsMarkdown());
+            Console.Write(XepsMarkdown(features));
             return Ok;
         });
         root.Add(xeps);
@@ -128,15 +129,17 @@ public static class Cli
     public static string OptionsMarkdown(IReadOnlyList<IFeature> features)
     {
         var text = new StringBuilder("| option | environment variable | type | default | meaning |\n|---|---|---|---|---|\n");
-        foreach (var option in Catalogue.OptionTypesOf(features).SelectMany(OptionSpec.Of))
+        foreach (var option in Catalogue.OptionTypesOf(features).SelectMany(t => t.Options))
             text.Append($"| `{option.Key}` | `XMPPPRIVACY_{option.Key.Replace(":", "__")}` | {option.Type} | `{option.Default}` | {option.Meaning} |\n");
         return text.ToString();
     }
 
-    public static string XepsMarkdown()
+    public static string XepsMarkdown() => XepsMarkdown(Catalogue.Features);
+
+    /// <summary>The <c>[Xep]</c> attributes of the features' components (not of every type in the assembly: a Native AOT binary lists only what it kept).</summary>
+    public static string XepsMarkdown(IReadOnlyList<IFeature> features)
     {
-        var rows = typeof(Cli).Assembly.GetTypes()
-            .Where(t => typeof(IComponentService).IsAssignableFrom(t))
+        var rows = FeatureSet.Describe(features).Components.Distinct()
             .SelectMany(t => t.GetCustomAttributes<XepAttribute>().Select(x => (x, Service: t.Name)))
             .OrderBy(r => r.x.Number);
         var text = new StringBuilder("| XEP | version | where | note |\n|---|---|---|---|\n");

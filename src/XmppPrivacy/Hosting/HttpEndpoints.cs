@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,29 +16,27 @@ namespace XmppPrivacy.Hosting;
 /// </summary>
 public static class HttpEndpoints
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
-
     public static void Map(WebApplication app, FeatureSet features)
     {
         app.MapGet("/health", async (HttpContext context, LinkStatus links) =>
         {
             var all = links.All;
             var healthy = all.Count > 0 && all.All(l => l.State == LinkState.Connected);
-            var body = new Dictionary<string, object?>
-            {
-                ["status"] = healthy ? "ok" : "degraded",
-                ["links"] = all.Select(l => new
-                {
-                    domain = l.Domain,
-                    state = Describe(l.State),
-                    since = l.Since,
-                    lastError = l.LastError,
-                    failures = l.Failures,
-                }),
-            };
+            context.Response.StatusCode = healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+            context.Response.ContentType = "application/json; charset=utf-8";
+            // The host's part, then each feature's with its own source-generated JSON context.
+            await using var writer = new Utf8JsonWriter(context.Response.BodyWriter, new JsonWriterOptions { Indented = true });
+            writer.WriteStartObject();
+            writer.WriteString("status", healthy ? "ok" : "degraded");
+            writer.WritePropertyName("links");
+            JsonSerializer.Serialize(writer, [.. all.Select(l => new LinkHealth(l.Domain, Describe(l.State), l.Since, l.LastError, l.Failures))],
+                HealthJson.Default.IReadOnlyListLinkHealth);
             foreach (var health in features.Health)
-                body[health.Key] = await health.Report(context.RequestServices, context.RequestAborted);
-            return Results.Json(body, Json, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+            {
+                writer.WritePropertyName(health.Key);
+                await health.Write(writer, context.RequestServices, context.RequestAborted);
+            }
+            writer.WriteEndObject();
         });
 
         var registry = app.Services.GetRequiredService<CollectorRegistry>();
@@ -56,3 +55,11 @@ public static class HttpEndpoints
         _ => "stopped",
     };
 }
+
+/// <summary>One link in <c>/health</c>.</summary>
+public sealed record LinkHealth(string Domain, string State, DateTimeOffset Since, string? LastError, int Failures);
+
+/// <summary>The host's part of <c>/health</c>, generated at build time (no reflection, so it works in the Native AOT binary).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(IReadOnlyList<LinkHealth>))]
+internal sealed partial class HealthJson : JsonSerializerContext;

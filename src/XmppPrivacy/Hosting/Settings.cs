@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,12 +22,12 @@ public sealed class Settings
     private readonly Dictionary<Type, object> _options = [];
     private readonly Dictionary<string, string> _sources = new(StringComparer.OrdinalIgnoreCase);
 
-    private Settings(IReadOnlyList<Type> types) => Types = types;
+    private Settings(IReadOnlyList<OptionsClass> types) => Types = types;
 
     /// <summary>The options classes, in the order <c>docs/configuration.md</c> lists them.</summary>
-    public IReadOnlyList<Type> Types { get; }
+    public IReadOnlyList<OptionsClass> Types { get; }
 
-    public IEnumerable<OptionSpec> Specs => Types.SelectMany(OptionSpec.Of);
+    public IEnumerable<OptionSpec> Specs => Types.SelectMany(t => t.Options);
 
     public static IConfigurationRoot Load(string? configFile, IDictionary<string, string?>? overrides = null)
     {
@@ -51,22 +52,22 @@ public sealed class Settings
     /// <summary>Binds and checks every options class of the host and the catalogue's features.</summary>
     public static Settings From(IConfiguration configuration) => From(configuration, Catalogue.OptionTypes);
 
-    public static Settings From(IConfiguration configuration, IReadOnlyList<Type> types)
+    public static Settings From(IConfiguration configuration, IReadOnlyList<OptionsClass> types)
     {
         var settings = new Settings(types);
         var errors = new List<string>();
-        var specs = types.SelectMany(OptionSpec.Of).ToList();
+        var specs = types.SelectMany(t => t.Options).ToList();
         var known = specs.Select(s => s.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var unknown = new SortedSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var section in types.Select(SectionOf))
+        foreach (var section in types.Select(t => t.Section))
             foreach (var entry in configuration.GetSection(section).AsEnumerable())
                 if (entry.Value is not null && !known.Contains(entry.Key))
                     unknown.Add(entry.Key);
         errors.AddRange(unknown.Select(key => $"{key}: unknown option (see docs/configuration.md)."));
         foreach (var type in types)
         {
-            var instance = Activator.CreateInstance(type)!;
-            foreach (var option in OptionSpec.Of(type))
+            var instance = type.CreateDefaults();
+            foreach (var option in type.Options)
             {
                 var raw = configuration[option.Key];
                 settings._sources[option.Key] = raw is null ? "default" : "configured";
@@ -81,7 +82,7 @@ public sealed class Settings
                     errors.Add($"{option.Key}: {shown} is not allowed; expected {e.Message}.");
                 }
             }
-            settings._options[type] = instance;
+            settings._options[type.Type] = instance;
         }
         if (errors.Count > 0) throw new ConfigurationException("Invalid configuration:\n  " + string.Join("\n  ", errors));
         return settings;
@@ -93,7 +94,7 @@ public sealed class Settings
     /// Registers <typeparamref name="T"/> with the Options pattern: bound from these checked values, validated
     /// on start (a value set in code is checked against the same ranges), and injectable as <c>T</c> itself.
     /// </summary>
-    public void Register<T>(IServiceCollection services) where T : class
+    public void Register<[DynamicallyAccessedMembers(OptionsClass.Needs)] T>(IServiceCollection services) where T : class
     {
         services.AddOptions<T>().Configure(target =>
         {
@@ -123,20 +124,17 @@ public sealed class Settings
     {
         var text = new StringBuilder();
         foreach (var type in Types)
-            foreach (var option in OptionSpec.Of(type))
+            foreach (var option in type.Options)
             {
-                var value = option.Property.GetValue(_options[type]);
+                var value = option.Property.GetValue(_options[type.Type]);
                 var shown = option.Secret ? (value is null ? "(not set)" : "(set, hidden)") : OptionSpec.ShowValue(value);
                 text.Append(option.Key).Append(" = ").Append(shown).Append("   [").Append(_sources[option.Key]).Append("]\n");
             }
         return text.ToString();
     }
 
-    private static string SectionOf(Type type) =>
-        ((OptionsSectionAttribute)Attribute.GetCustomAttribute(type, typeof(OptionsSectionAttribute))!).Name;
-
     /// <summary>Checks the final values against the declared ranges (what a test or a PostConfigure set in code, too).</summary>
-    private sealed class DeclaredRanges<T> : IValidateOptions<T> where T : class
+    private sealed class DeclaredRanges<[DynamicallyAccessedMembers(OptionsClass.Needs)] T> : IValidateOptions<T> where T : class
     {
         public ValidateOptionsResult Validate(string? name, T options)
         {

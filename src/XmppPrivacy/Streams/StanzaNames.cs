@@ -1,5 +1,5 @@
-using System.Linq.Expressions;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Xml.Linq;
 using XmppPrivacy.Xmpp;
 
@@ -46,20 +46,38 @@ internal sealed class StanzaNames(int newNames = StanzaNames.NewNamesPerConnecti
     public static IReadOnlyList<XName> Shared => Vocabulary;
 
     /// <summary>Whether this runtime lets us look up names without creating them (checked by a test).</summary>
-    public static bool Bounded => Lookup.Existing is not null && Lookup.Private is not null;
+    public static bool Bounded => Lookup.Available;
+
+    // The name tables of the two namespaces used last (a stanza's own and no namespace, for attributes): reading
+    // the field by reflection for every name would cost more than the lookup itself.
+    private XNamespace? _lastNamespace, _previousNamespace;
+    private object? _lastTable, _previousTable;
 
     public XName Get(XNamespace ns, string localName)
     {
         if (!Bounded) return ns.GetName(localName);
-        if (Lookup.Existing!(ns, localName) is { } existing) return existing;
+        if (Lookup.Find(TableOf(ns), localName) is { } existing) return existing;
         if (_newNames > 0)
         {
             _newNames--;
             return ns.GetName(localName);
         }
         if (!_private.TryGetValue(ns.NamespaceName, out var own))
-            _private.Add(ns.NamespaceName, own = Lookup.Private!(ns.NamespaceName));
+            _private.Add(ns.NamespaceName, own = Lookup.NewNamespace(ns.NamespaceName));
         return own.GetName(localName);
+    }
+
+    private object TableOf(XNamespace ns)
+    {
+        if (ReferenceEquals(ns, _lastNamespace)) return _lastTable!;
+        if (!ReferenceEquals(ns, _previousNamespace))
+        {
+            _previousNamespace = ns;
+            _previousTable = Lookup.TableOf(ns);
+        }
+        (_lastNamespace, _previousNamespace) = (_previousNamespace, _lastNamespace);
+        (_lastTable, _previousTable) = (_previousTable, _lastTable);
+        return _lastTable!;
     }
 
     /// <summary>Called between stanzas: private namespaces are never shared with the next stanza.</summary>
@@ -69,38 +87,54 @@ internal sealed class StanzaNames(int newNames = StanzaNames.NewNamesPerConnecti
     }
 
     /// <summary>
-    /// The two internals of System.Xml.Linq this needs, bound once: the name table of a namespace (looked up
-    /// without adding) and the constructor of a namespace object outside the process-wide table. Either is
-    /// null when the runtime does not have it; names are then made the ordinary way.
+    /// The two internals of System.Xml.Linq this needs: the name table of a namespace (looked up without adding)
+    /// and the constructor of a namespace object outside the process-wide table. They are reached with
+    /// <see cref="UnsafeAccessorAttribute"/> and a field read whose name the trimmer sees, so the Native AOT binary
+    /// keeps them and gets the same guarantee as the JIT build (a test runs the published binary). When the
+    /// runtime does not have them, <see cref="Bounded"/> is false, names are made the ordinary way and the
+    /// host logs a warning at start. Use them only when <see cref="Available"/>.
     /// </summary>
     private static class Lookup
     {
-        public static readonly Func<XNamespace, string, XName?>? Existing = BindExisting();
-        public static readonly Func<string, XNamespace>? Private = BindPrivate();
+        private const string HashtableOfT = "System.Xml.Linq.XHashtable`1[[!0]], System.Private.Xml.Linq";
 
-        private static Func<XNamespace, string, XName?>? BindExisting()
+        // XNamespace._names, an XHashtable<XName>. An unsafe accessor cannot return a field of a type we cannot
+        // name, so the field is read through reflection; the literal name keeps it in a trimmed binary.
+        private static readonly FieldInfo? Names = typeof(XNamespace).GetField("_names", BindingFlags.NonPublic | BindingFlags.Instance);
+
+        public static readonly bool Available = Probe();
+
+        /// <summary>The name table of a namespace.</summary>
+        public static object TableOf(XNamespace ns) => Names!.GetValue(ns)!;
+
+        /// <summary>The name in a namespace's table, without adding it.</summary>
+        public static XName? Find(object table, string localName) =>
+            Table<XName>.TryGetValue(table, localName, 0, localName.Length, out var found) ? found : null;
+
+        /// <summary>A namespace object outside the process-wide table (its names are collected with it).</summary>
+        [UnsafeAccessor(UnsafeAccessorKind.Constructor)]
+        public static extern XNamespace NewNamespace(string namespaceName);
+
+        private static class Table<TValue>
         {
-            var names = typeof(XNamespace).GetField("_names", BindingFlags.NonPublic | BindingFlags.Instance);
-            var tryGet = names?.FieldType.GetMethod("TryGetValue", BindingFlags.Public | BindingFlags.Instance,
-                [typeof(string), typeof(int), typeof(int), typeof(XName).MakeByRefType()]);
-            if (names is null || tryGet is null || tryGet.ReturnType != typeof(bool)) return null;
-            var ns = Expression.Parameter(typeof(XNamespace), "ns");
-            var localName = Expression.Parameter(typeof(string), "localName");
-            var found = Expression.Variable(typeof(XName), "found");
-            var body = Expression.Block(typeof(XName), [found],
-                Expression.Condition(
-                    Expression.Call(Expression.Field(ns, names), tryGet, localName, Expression.Constant(0),
-                        Expression.Property(localName, nameof(string.Length)), found),
-                    found, Expression.Constant(null, typeof(XName))));
-            return Expression.Lambda<Func<XNamespace, string, XName?>>(body, ns, localName).Compile();
+            [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "TryGetValue")]
+            public static extern bool TryGetValue([UnsafeAccessorType(HashtableOfT)] object table, string key, int index, int count, out TValue value);
         }
 
-        private static Func<string, XNamespace>? BindPrivate()
+        // An accessor whose target is missing throws on its first call: try them once on a namespace of our own.
+        private static bool Probe()
         {
-            var constructor = typeof(XNamespace).GetConstructor(BindingFlags.NonPublic | BindingFlags.Instance, [typeof(string)]);
-            if (constructor is null) return null;
-            var name = Expression.Parameter(typeof(string), "name");
-            return Expression.Lambda<Func<string, XNamespace>>(Expression.New(constructor, name), name).Compile();
+            if (Names?.FieldType.Name != "XHashtable`1") return false;
+            try
+            {
+                var ns = NewNamespace("urn:xmpp-privacy:probe");
+                var made = ns.GetName("made");
+                return ns != XNamespace.Get(ns.NamespaceName) && Find(TableOf(ns), "made") == made && Find(TableOf(ns), "absent") is null;
+            }
+            catch (Exception e) when (e is MissingMemberException or NotSupportedException or InvalidCastException or BadImageFormatException)
+            {
+                return false;
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -42,7 +43,7 @@ public sealed class SettingsTests
     [Fact]
     public void Every_default_in_the_catalogue_passes_its_own_check()
     {
-        foreach (var option in Catalogue.OptionTypes.SelectMany(OptionSpec.Of))
+        foreach (var option in Catalogue.OptionTypes.SelectMany(t => t.Options))
         {
             var text = option.Default == "(none)" ? "" : option.Default;
             var exception = Record.Exception(() => (object?)option.Parse(text));
@@ -51,9 +52,30 @@ public sealed class SettingsTests
     }
 
     [Fact]
+    public void An_option_is_optional_exactly_when_its_property_is_nullable()
+    {
+        // The Native AOT binary cannot read nullability, so [Option(Optional = true)] says it; here the two must agree.
+        var nullability = new NullabilityInfoContext();
+        foreach (var option in Catalogue.OptionTypes.SelectMany(t => t.Options))
+        {
+            var nullable = nullability.Create(option.Property).WriteState == NullabilityState.Nullable;
+            Assert.True(nullable == option.Property.GetCustomAttribute<OptionAttribute>()!.Optional,
+                $"{option.Key}: the property is {(nullable ? "" : "not ")}nullable but the option is {(nullable ? "not " : "")}declared Optional");
+        }
+    }
+
+    [Fact]
+    public void Options_are_listed_in_the_order_their_class_declares_them()
+    {
+        Assert.Equal(
+            typeof(ComponentOptions).GetProperties().OrderBy(p => p.MetadataToken).Select(p => "Component:" + p.Name),
+            OptionsClass.Of<ComponentOptions>().Options.Select(o => o.Key));
+    }
+
+    [Fact]
     public void Every_option_key_is_declared_once()
     {
-        var keys = Catalogue.OptionTypes.SelectMany(OptionSpec.Of).Select(o => o.Key).ToList();
+        var keys = Catalogue.OptionTypes.SelectMany(t => t.Options).Select(o => o.Key).ToList();
 
         Assert.Equal(keys.Count, keys.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         Assert.Contains("Archive:ExpiresAfter", keys);

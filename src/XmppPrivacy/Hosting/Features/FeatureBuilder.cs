@@ -1,7 +1,11 @@
 using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using XmppPrivacy.Hosting.Options;
 using XmppPrivacy.Routing;
 using XmppPrivacy.Services.Accounts;
 using XmppPrivacy.Storage;
@@ -12,8 +16,8 @@ namespace XmppPrivacy.Hosting.Features;
 /// <summary>A CLI verb: its command (options, arguments, help) and what it runs with the component's services.</summary>
 public sealed record VerbDeclaration(Command Command, Func<ParseResult, IServiceProvider, CancellationToken, Task<int>> Run);
 
-/// <summary>One feature's part of <c>/health</c>: a JSON-serialisable value under its key.</summary>
-public sealed record HealthDeclaration(string Key, Func<IServiceProvider, CancellationToken, Task<object?>> Report);
+/// <summary>One feature's part of <c>/health</c>: writes its JSON value, which the host puts under its key.</summary>
+public sealed record HealthDeclaration(string Key, Func<Utf8JsonWriter, IServiceProvider, CancellationToken, Task> Write);
 
 /// <summary>
 /// Collects one feature's declarations. Services are registered as singletons in the host's container, in
@@ -39,9 +43,9 @@ public sealed class FeatureBuilder
     public IServiceCollection Services { get; }
 
     /// <summary>An options class (<see cref="Options.OptionsSectionAttribute"/>), bound, validated on start and injectable.</summary>
-    public FeatureBuilder Options<T>() where T : class, new()
+    public FeatureBuilder Options<[DynamicallyAccessedMembers(OptionsClass.Needs)] T>() where T : class, new()
     {
-        _set.OptionTypes.Add(typeof(T));
+        _set.OptionTypes.Add(OptionsClass.Of<T>());
         _settings?.Register<T>(Services);
         return this;
     }
@@ -54,31 +58,36 @@ public sealed class FeatureBuilder
     }
 
     /// <summary>A singleton the feature's other parts use.</summary>
-    public FeatureBuilder Singleton<T>() where T : class
+    public FeatureBuilder Singleton<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>() where T : class
     {
         Services.AddSingleton<T>();
         return this;
     }
 
     /// <summary>Stanza handlers and disco (<see cref="IComponentService.Declare"/>).</summary>
-    public FeatureBuilder Component<T>() where T : class, IComponentService => As<T, IComponentService>();
+    public FeatureBuilder Component<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>() where T : class, IComponentService
+    {
+        _set.Components.Add(typeof(T));
+        return As<T, IComponentService>();
+    }
 
     /// <summary>Stanza handlers and disco of a service built by <paramref name="create"/>.</summary>
     public FeatureBuilder Component<T>(Func<IServiceProvider, T> create) where T : class, IComponentService
     {
+        _set.Components.Add(typeof(T));
         Services.AddSingleton(create);
         Services.AddSingleton<IComponentService>(sp => sp.GetRequiredService<T>());
         return this;
     }
 
     /// <summary>An expiry sweep, run every <c>Sweeps:Interval</c>.</summary>
-    public FeatureBuilder Sweep<T>() where T : class, ISweep => As<T, ISweep>();
+    public FeatureBuilder Sweep<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>() where T : class, ISweep => As<T, ISweep>();
 
     /// <summary>What the feature keeps about accounts: deleted with the account, listed for reconciliation.</summary>
-    public FeatureBuilder AccountData<T>() where T : class, IAccountData => As<T, IAccountData>();
+    public FeatureBuilder AccountData<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>() where T : class, IAccountData => As<T, IAccountData>();
 
     /// <summary>Work that runs for the life of the host.</summary>
-    public FeatureBuilder Background<T>() where T : class, IHostedService => As<T, IHostedService>();
+    public FeatureBuilder Background<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>() where T : class, IHostedService => As<T, IHostedService>();
 
     public FeatureBuilder Http(Action<IEndpointRouteBuilder> map)
     {
@@ -86,9 +95,14 @@ public sealed class FeatureBuilder
         return this;
     }
 
-    public FeatureBuilder Health(string key, Func<IServiceProvider, CancellationToken, Task<object?>> report)
+    /// <summary>
+    /// The feature's part of <c>/health</c> under <paramref name="key"/>: a small record, written with the feature's
+    /// source-generated JSON context (camelCase, like the rest of <c>/health</c>), so no reflection is needed.
+    /// </summary>
+    public FeatureBuilder Health<T>(string key, JsonTypeInfo<T> json, Func<IServiceProvider, CancellationToken, Task<T>> report)
     {
-        _set.Health.Add(new HealthDeclaration(key, report));
+        _set.Health.Add(new HealthDeclaration(key, async (writer, services, cancellationToken) =>
+            JsonSerializer.Serialize(writer, await report(services, cancellationToken), json)));
         return this;
     }
 
@@ -112,7 +126,7 @@ public sealed class FeatureBuilder
         return this;
     }
 
-    private FeatureBuilder As<T, TRole>() where T : class, TRole where TRole : class
+    private FeatureBuilder As<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T, TRole>() where T : class, TRole where TRole : class
     {
         Services.AddSingleton<T>();
         Services.AddSingleton<TRole>(sp => sp.GetRequiredService<T>());

@@ -1,13 +1,16 @@
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using XmppPrivacy.Hosting.Options;
 using XmppPrivacy.Storage;
 
 namespace XmppPrivacy.Hosting.Features;
 
-/// <summary>What the host needs to know of the declared features: options classes, schemas, HTTP routes, health, verbs.</summary>
+/// <summary>What the host needs to know of the declared features: options classes, components, schemas, HTTP routes, health, verbs.</summary>
 public sealed class FeatureSet
 {
-    public List<Type> OptionTypes { get; } = [];
+    public List<OptionsClass> OptionTypes { get; } = [];
+    /// <summary>The classes declared with <see cref="FeatureBuilder.Component{T}()"/>: their <c>[Xep]</c> attributes make <c>docs/xeps.md</c>.</summary>
+    public List<Type> Components { get; } = [];
     public List<Schema> Schemas { get; } = [];
     public List<Action<IEndpointRouteBuilder>> Routes { get; } = [];
     public List<HealthDeclaration> Health { get; } = [];

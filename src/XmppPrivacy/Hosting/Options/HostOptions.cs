@@ -12,10 +12,10 @@ public sealed class ComponentOptions
     [Option("The XMPP server's component port.", Min = "1", Max = "65535")]
     public int Port { get; init; } = 5347;
 
-    [Option("The component secret shared with the server (Prosody `component_secret`, ejabberd `password`). Give it in the environment (`XMPPPRIVACY_Component__Secret`) or use `Component:SecretFile`.", Secret = true)]
+    [Option("The component secret shared with the server (Prosody `component_secret`, ejabberd `password`). Give it in the environment (`XMPPPRIVACY_Component__Secret`) or use `Component:SecretFile`.", Secret = true, Optional = true)]
     public string? Secret { get; init; }
 
-    [Option("A file whose first line is the component secret; used when `Component:Secret` is not set.", Kind = OptionKind.Path)]
+    [Option("A file whose first line is the component secret; used when `Component:Secret` is not set.", Kind = OptionKind.Path, Optional = true)]
     public string? SecretFile { get; init; }
 
     [Option("The XMPP server's own domain (the VirtualHost whose users this component serves; the bridge runs there).", Kind = OptionKind.Domain)]
@@ -65,10 +65,10 @@ public sealed class DomainsOptions
     [Option("Domain of the privacy service (notices, archive, transparency, the bridge's peer).", Kind = OptionKind.Domain)]
     public string Privacy { get; init; } = "privacy.localhost";
 
-    [Option("Domain of the upload service; empty turns the connection off.", Kind = OptionKind.Domain)]
+    [Option("Domain of the upload service; empty turns the connection off.", Kind = OptionKind.Domain, Optional = true)]
     public string? Upload { get; init; } = "upload.localhost";
 
-    [Option("Domain of the rooms service; empty turns the connection off.", Kind = OptionKind.Domain)]
+    [Option("Domain of the rooms service; empty turns the connection off.", Kind = OptionKind.Domain, Optional = true)]
     public string? Rooms { get; init; } = "rooms.localhost";
 }
 
@@ -108,7 +108,7 @@ public sealed class LogOptions
     [Option("Lowest level written. IP addresses are scrubbed at every level.")]
     public LogLevel Level { get; init; } = LogLevel.Error;
 
-    [Option("Also write the log to daily files named after this path (`xmpp-privacy.log` → `xmpp-privacy-20261123.log`).", Kind = OptionKind.Path)]
+    [Option("Also write the log to daily files named after this path (`xmpp-privacy.log` → `xmpp-privacy-20261123.log`).", Kind = OptionKind.Path, Optional = true)]
     public string? File { get; init; }
 
     [Option("Log files older than this many days are deleted by a sweep.", Min = "1", Max = "365")]

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
@@ -18,23 +19,23 @@ public sealed partial record OptionSpec(string Key, string Type, string Default,
     public sealed class Invalid(string allowed) : Exception(allowed);
 
     /// <summary>The options of one class, in declaration order.</summary>
-    public static IReadOnlyList<OptionSpec> Of(Type options)
+    public static IReadOnlyList<OptionSpec> Of([DynamicallyAccessedMembers(OptionsClass.Needs)] Type options)
     {
         var section = options.GetCustomAttribute<OptionsSectionAttribute>()?.Name
             ?? throw new InvalidOperationException($"{options.Name} needs an [OptionsSection].");
         var defaults = Activator.CreateInstance(options)!;
-        var nullability = new NullabilityInfoContext();
         return options.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.GetCustomAttribute<OptionAttribute>() is not null)
-            .OrderBy(p => p.MetadataToken)
-            .Select(p => Create(section + ":" + p.Name, p, p.GetCustomAttribute<OptionAttribute>()!, p.GetValue(defaults),
-                nullability.Create(p).WriteState == NullabilityState.Nullable))
+            .Select(p => (Property: p, Option: p.GetCustomAttribute<OptionAttribute>()))
+            .Where(p => p.Option is not null)
+            .OrderBy(p => p.Option!.Line)
+            .Select(p => Create(section + ":" + p.Property.Name, p.Property, p.Option!, p.Property.GetValue(defaults)))
             .ToList();
     }
 
-    private static OptionSpec Create(string key, PropertyInfo property, OptionAttribute option, object? @default, bool optional)
+    private static OptionSpec Create(string key, PropertyInfo property, OptionAttribute option, object? @default)
     {
         var type = property.PropertyType;
+        var optional = option.Optional;
         var meaning = option.Meaning;
         if (type == typeof(int))
         {

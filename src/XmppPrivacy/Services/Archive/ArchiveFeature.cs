@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using XmppPrivacy.Hosting.Features;
 
@@ -25,16 +26,20 @@ public sealed class ArchiveFeature : IFeature
         .Counter("xmppprivacy_archive_prefs_set_total", "Archive preferences set by users.")
         .Gauge("xmppprivacy_archive_oldest_message_age_seconds", "Age of the oldest archived message (0 when the archive is empty).",
             services => OldestAge(services).GetAwaiter().GetResult()?.TotalSeconds ?? 0)
-        .Health("archive", async (services, cancellationToken) =>
+        .Health("archive", ArchiveJson.Default.ArchiveHealth, async (services, cancellationToken) =>
         {
             var oldest = await OldestAge(services, cancellationToken);
-            return new
-            {
-                oldestMessageAgeSeconds = oldest is { } age ? Math.Round(age.TotalSeconds) : (double?)null,
-                expiresAfterSeconds = services.GetRequiredService<ArchiveOptions>().ExpiresAfter.TotalSeconds,
-            };
+            return new ArchiveHealth(oldest is { } age ? Math.Round(age.TotalSeconds) : null,
+                services.GetRequiredService<ArchiveOptions>().ExpiresAfter.TotalSeconds);
         });
 
     private static Task<TimeSpan?> OldestAge(IServiceProvider services, CancellationToken cancellationToken = default) =>
         services.GetRequiredService<ArchiveStore>().OldestMessageAgeAsync(services.GetRequiredService<TimeProvider>().GetUtcNow(), cancellationToken);
 }
+
+/// <summary>The archive's part of <c>/health</c>.</summary>
+public sealed record ArchiveHealth(double? OldestMessageAgeSeconds, double ExpiresAfterSeconds);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(ArchiveHealth))]
+internal sealed partial class ArchiveJson : JsonSerializerContext;

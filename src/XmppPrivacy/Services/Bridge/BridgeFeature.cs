@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using XmppPrivacy.Hosting.Features;
 
@@ -19,9 +20,16 @@ public sealed class BridgeFeature : IFeature
         .Counter("xmppprivacy_bridge_events_rejected_total", "Bridge events refused (malformed, or not from the server).")
         .Counter("xmppprivacy_bridge_dropped_total", "Events the bridge reported it dropped because its queue was full, per kind.", "kind")
         .Counter("xmppprivacy_accounts_reconciled_total", "Accounts the server no longer has whose data reconciliation deleted.")
-        .Health("bridge", (services, _) =>
+        .Health("bridge", BridgeJson.Default.BridgeHealth, (services, _) =>
         {
             var state = services.GetRequiredService<BridgeService>().State;
-            return Task.FromResult<object?>(new { present = state.Present, serverStarted = state.ServerStarted, lastEvent = state.LastEvent });
+            return Task.FromResult(new BridgeHealth(state.Present, state.ServerStarted, state.LastEvent));
         });
 }
+
+/// <summary>The bridge's part of <c>/health</c>.</summary>
+public sealed record BridgeHealth(bool Present, DateTimeOffset? ServerStarted, DateTimeOffset? LastEvent);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(BridgeHealth))]
+internal sealed partial class BridgeJson : JsonSerializerContext;

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using XmppPrivacy.Hosting.Features;
 
@@ -10,9 +11,16 @@ public sealed class DelegationFeature : IFeature
 
     public void Declare(FeatureBuilder feature) => feature
         .Component<DelegationService>()
-        .Health("delegation", (services, _) =>
+        .Health("delegation", DelegationJson.Default.DelegationHealth, (services, _) =>
         {
             var state = services.GetRequiredService<DelegationService>().State;
-            return Task.FromResult<object?>(new { namespaces = state.Namespaces, privileges = state.Privileges });
+            return Task.FromResult(new DelegationHealth(state.Namespaces, state.Privileges));
         });
 }
+
+/// <summary>What the server delegates and grants, in <c>/health</c>.</summary>
+public sealed record DelegationHealth(IReadOnlyCollection<string> Namespaces, IReadOnlyCollection<string> Privileges);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(DelegationHealth))]
+internal sealed partial class DelegationJson : JsonSerializerContext;
