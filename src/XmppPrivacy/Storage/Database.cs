@@ -12,6 +12,13 @@ public interface IDatabase
 
     /// <summary>Creates or upgrades every feature's schema to its newest step.</summary>
     Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes what the log holds into the database file and empties the log, so that old page images
+    /// (messages deleted since) do not stay in it. Returns false when a reader kept it from finishing;
+    /// the next call completes it.
+    /// </summary>
+    Task<bool> CheckpointAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>One schema step of a feature. Versions are the feature's own, start at 1 and increase; a released step never changes.</summary>

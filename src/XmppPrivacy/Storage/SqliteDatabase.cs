@@ -4,7 +4,10 @@ using Microsoft.Data.Sqlite;
 
 namespace XmppPrivacy.Storage;
 
-/// <summary>SQLite in WAL mode with synchronous=FULL, so a write that returned survives a crash.</summary>
+/// <summary>
+/// SQLite in WAL mode with synchronous=FULL, so a write that returned survives a crash, and with secure_delete,
+/// so what is deleted is overwritten in the file rather than left in free pages.
+/// </summary>
 public sealed class SqliteDatabase : IDatabase
 {
     private readonly string _connectionString;
@@ -45,7 +48,12 @@ public sealed class SqliteDatabase : IDatabase
         if (connection.Handle is { } handle && !Prepared.TryGetValue(handle, out _))
         {
             await using var pragmas = connection.CreateCommand();
-            pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
+            // secure_delete: a deleted row's content is overwritten with zeros in its page, so an expired or
+            // erased message cannot be read back from the file's free pages (our SQLite does not turn it on
+            // by default). journal_size_limit: the log is cut back after a checkpoint instead of keeping old
+            // page images at its full size.
+            pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; " +
+                "PRAGMA secure_delete=ON; PRAGMA journal_size_limit=67108864;";
             await pragmas.ExecuteNonQueryAsync(cancellationToken);
             Prepared.TryAdd(handle, handle);
         }
@@ -70,6 +78,16 @@ public sealed class SqliteDatabase : IDatabase
             _interrupt.Dispose();
             base.Close();
         }
+    }
+
+    public async Task<bool> CheckpointAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        // One row: busy (1 when a reader or writer kept it from finishing), log frames, frames checkpointed.
+        command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+        await using var row = await command.ExecuteReaderAsync(cancellationToken);
+        return await row.ReadAsync(cancellationToken) && row.GetInt64(0) == 0;
     }
 
     public async Task MigrateAsync(CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using XmppPrivacy.Hosting;
 using XmppPrivacy.Hosting.Options;
+using XmppPrivacy.Storage;
 
 namespace XmppPrivacy.Sweeps;
 
@@ -12,7 +13,7 @@ namespace XmppPrivacy.Sweeps;
 /// and measured.
 /// </summary>
 public sealed partial class SweepService(
-    IEnumerable<ISweep> sweeps, SweepRunStore runs, Metrics metrics, TimeProvider time, SweepsOptions options,
+    IEnumerable<ISweep> sweeps, SweepRunStore runs, IDatabase database, Metrics metrics, TimeProvider time, SweepsOptions options,
     ILogger<SweepService> logger) : BackgroundService
 {
     private readonly TaskCompletionSource _firstRound = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -46,7 +47,11 @@ public sealed partial class SweepService(
         }
     }
 
-    /// <summary>One round of every sweep; a failing sweep is logged and does not stop the others.</summary>
+    /// <summary>
+    /// One round of every sweep; a failing sweep is logged and does not stop the others. The round ends with a
+    /// checkpoint, so what the sweeps (and account deletions since the last round) deleted is gone from the
+    /// database's log as well as from its file within one interval.
+    /// </summary>
     public async Task RunAllAsync(CancellationToken cancellationToken)
     {
         foreach (var sweep in sweeps)
@@ -71,7 +76,25 @@ public sealed partial class SweepService(
                 LogSweepFailed(logger, sweep.Name, e.GetType().Name);
             }
         }
+        try
+        {
+            if (!await database.CheckpointAsync(cancellationToken)) LogCheckpointBusy(logger);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            LogCheckpointFailed(logger, e.GetType().Name);
+        }
     }
+
+    [LoggerMessage(EventId = 1403, Level = LogLevel.Information, Message = "The database log could not be emptied after the sweeps (a reader was active); the next round tries again")]
+    private static partial void LogCheckpointBusy(ILogger logger);
+
+    [LoggerMessage(EventId = 1404, Level = LogLevel.Error, Message = "Emptying the database log after the sweeps failed with {ExceptionType}")]
+    private static partial void LogCheckpointFailed(ILogger logger, string exceptionType);
 
     [LoggerMessage(EventId = 1401, Level = LogLevel.Debug, Message = "Sweep {Sweep} deleted {Deleted} items in {Elapsed}")]
     private static partial void LogSwept(ILogger logger, string sweep, int deleted, TimeSpan elapsed);

@@ -31,4 +31,6 @@ public sealed class FullDiskDatabase(IDatabase inner) : IDatabase
     }
 
     public Task MigrateAsync(CancellationToken cancellationToken) => inner.MigrateAsync(cancellationToken);
+
+    public Task<bool> CheckpointAsync(CancellationToken cancellationToken) => inner.CheckpointAsync(cancellationToken);
 }

@@ -30,7 +30,7 @@ public sealed class SweepServiceTests : IAsyncLifetime, IDisposable
     public void Dispose() => _directory.Dispose();
 
     private SweepService Service(params ISweep[] sweeps) =>
-        new(sweeps, _runs, _metrics, _time, new SweepsOptions { Interval = TimeSpan.FromMinutes(1), BatchSize = 250 }, _log.For<SweepService>());
+        new(sweeps, _runs, _database, _metrics, _time, new SweepsOptions { Interval = TimeSpan.FromMinutes(1), BatchSize = 250 }, _log.For<SweepService>());
 
     [Fact]
     public async Task A_round_records_each_sweeps_last_run_at_the_clocks_time()

@@ -285,5 +285,7 @@ public sealed class ArchiveQueryTimeoutTests : ArchiveTestStore
         }
 
         public Task MigrateAsync(CancellationToken cancellationToken) => inner.MigrateAsync(cancellationToken);
+
+        public Task<bool> CheckpointAsync(CancellationToken cancellationToken) => inner.CheckpointAsync(cancellationToken);
     }
 }
