@@ -86,6 +86,13 @@ public sealed class FeatureBuilder
     /// <summary>What the feature keeps about accounts: deleted with the account, listed for reconciliation.</summary>
     public FeatureBuilder AccountData<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>() where T : class, IAccountData => As<T, IAccountData>();
 
+    /// <summary>
+    /// What the feature stores and for how long, as the privacy policy, the XEP-0504 forms and the retention
+    /// audit tell it (<see cref="Services.Transparency.IDataPolicy"/>).
+    /// </summary>
+    public FeatureBuilder Policy<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>() where T : class, Services.Transparency.IDataPolicy =>
+        As<T, Services.Transparency.IDataPolicy>();
+
     /// <summary>Work that runs for the life of the host.</summary>
     public FeatureBuilder Background<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>() where T : class, IHostedService => As<T, IHostedService>();
 

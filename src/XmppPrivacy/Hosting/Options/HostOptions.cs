@@ -75,8 +75,14 @@ public sealed class DomainsOptions
 [OptionsSection("Http")]
 public sealed class HttpOptions
 {
-    [Option("Where the HTTP endpoint (health, metrics; later uploads and the privacy page) listens; `;`-separated URLs.", Kind = OptionKind.HttpUrls)]
+    [Option("Where the HTTP endpoint (health, metrics, the privacy page, exports) listens; `;`-separated URLs.", Kind = OptionKind.HttpUrls)]
     public string Urls { get; init; } = "http://127.0.0.1:5443";
+
+    [Option("The address users reach that endpoint at (through the reverse proxy, e.g. `https://example.org`); links the component gives out start with it. Empty: the first `Http:Urls` address.", Kind = OptionKind.HttpUrls, Optional = true)]
+    public string? PublicUrl { get; init; }
+
+    /// <summary>The public base address without a trailing slash.</summary>
+    public string PublicBase => (PublicUrl ?? Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0]).TrimEnd('/');
 }
 
 /// <summary>The database engines the stores are tested on.</summary>

@@ -11,8 +11,8 @@ namespace XmppPrivacy.Services.Accounts;
 /// an account than the one the component holds data for (docs/bridge-protocol.md, "Incarnation markers").
 /// </summary>
 public sealed partial class AccountLifecycle(
-    IEnumerable<IAccountData> owners, IncarnationStore incarnations, RegistrationNotices notices, Metrics metrics,
-    ILogger<AccountLifecycle> logger)
+    IEnumerable<IAccountData> owners, IncarnationStore incarnations, RegistrationNotices notices, IEnumerable<IRegistrationListener> listeners,
+    Metrics metrics, ILogger<AccountLifecycle> logger)
 {
     // Deletions and marker checks of one account must not interleave (bridge events, reconciliation, forget-account).
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -26,6 +26,7 @@ public sealed partial class AccountLifecycle(
     /// </summary>
     public async Task RegisteredAsync(Account account, string? marker, DateTimeOffset at, CancellationToken cancellationToken)
     {
+        var fresh = false;
         await _gate.WaitAsync(cancellationToken);
         try
         {
@@ -38,6 +39,7 @@ public sealed partial class AccountLifecycle(
             {
                 await RecreatedAsync(account, cancellationToken);
                 if (marker is not null) await incarnations.SetAsync(account, new Incarnation(marker, at), cancellationToken);
+                fresh = true;
             }
         }
         finally
@@ -45,6 +47,9 @@ public sealed partial class AccountLifecycle(
             _gate.Release();
         }
         await notices.RegisteredAsync(account.Local, account.Domain, cancellationToken);
+        // A replayed registration (the same incarnation again) is not a new account.
+        if (fresh)
+            foreach (var listener in listeners) await listener.RegisteredAsync(account, cancellationToken);
     }
 
     /// <summary>

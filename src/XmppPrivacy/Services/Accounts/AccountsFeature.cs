@@ -24,6 +24,7 @@ public sealed class AccountsFeature : IFeature
         feature
             .Schema(IncarnationStore.Schema)
             .AccountData<IncarnationStore>()
+            .Policy<AccountsDataPolicy>()
             .Singleton<AccountLifecycle>()
             .Counter("xmppprivacy_accounts_deleted_total", "Accounts whose data was deleted (deletion events, reconciliation, re-creations).")
             .Counter("xmppprivacy_accounts_recreated_total", "Accounts created again under an old name whose old data was deleted.")

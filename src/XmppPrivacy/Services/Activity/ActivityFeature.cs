@@ -30,6 +30,7 @@ public sealed class ActivityFeature : IFeature
         feature
             .Schema(ActivityStore.Schema)
             .AccountData<ActivityStore>()
+            .Policy<ActivityDataPolicy>()
             .Component(services => ActivatorUtilities.CreateInstance<InactiveAccountsCommand>(services,
                 services.GetRequiredService<Domains>().Privacy, services.GetRequiredService<NoticesOptions>().Admins))
             .Verb(new Command("inactive", "List accounts whose last login or logout is older than --days.") { days },

@@ -20,6 +20,8 @@ public sealed class ArchiveFeature : IFeature
         .AccountData<RosterLookup>()
         .AccountData<ArchiveStore>()
         .Component<ArchiveService>()
+        .Component<ArchiveCommands>()
+        .Policy<ArchiveDataPolicy>()
         .Sweep<ArchiveSweep>()
         .Counter("xmppprivacy_archive_queries_total", "Archive queries answered.")
         .Counter("xmppprivacy_archive_results_total", "Archived messages sent in answers.")

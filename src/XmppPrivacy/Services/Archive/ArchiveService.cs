@@ -38,15 +38,25 @@ public sealed partial class ArchiveService(
         var parsed = ArchivePrefs.Parse(request.Payload, store.Options);
         if (parsed.Error is { } error) return error;
         var prefs = parsed.Value!;
+        if (await ApplyPrefsAsync(request.To, prefs, cancellationToken) is { } refused) return refused;
+        return IqReply.Ok(prefs.ToElement());
+    }
+
+    /// <summary>
+    /// Sets <paramref name="owner"/>'s preferences and tells the bridge, whoever asked (XEP-0441 or the
+    /// self-service command); refused when nothing could be archived on this server.
+    /// </summary>
+    public async Task<StanzaError?> ApplyPrefsAsync(Jid owner, ArchivePrefs prefs, CancellationToken cancellationToken)
+    {
         // Without the bridge (ejabberd, or Prosody without mod_privacy_bridge) no message ever reaches the
         // archive: say so instead of accepting a promise that cannot be kept.
         if (prefs.OptedIn && !bridge.State.Present)
             return StanzaError.FeatureNotImplemented("This server does not pass messages to the archive, so archiving cannot be turned on here.");
-        await store.SetPrefsAsync(request.To, prefs, cancellationToken);
+        await store.SetPrefsAsync(owner, prefs, cancellationToken);
         metrics.Increment("xmppprivacy_archive_prefs_set_total");
         // The bridge copies messages only of users who may archive something; a change applies to the next message.
-        await bridge.SetArchivingAsync(request.To.Local!, prefs.OptedIn, cancellationToken);
-        return IqReply.Ok(prefs.ToElement());
+        await bridge.SetArchivingAsync(owner.Local!, prefs.OptedIn, cancellationToken);
+        return null;
     }
 
     private async ValueTask<IqReply> QueryAsync(IqRequest request, CancellationToken cancellationToken)

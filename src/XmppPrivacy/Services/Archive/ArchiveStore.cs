@@ -133,6 +133,36 @@ public sealed partial class ArchiveStore(IDatabase database, ArchiveOptions opti
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Deletes every archived message of <paramref name="account"/>, keeping its preferences ("delete my archive").</summary>
+    public async Task<int> DeleteMessagesAsync(Account account, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM archive_messages WHERE owner = @owner;";
+        Db.Add(command, "@owner", account.Key);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Every live (unexpired) message of <paramref name="account"/>, oldest first, for the export: id, time,
+    /// party, direction and the stanza as stored.
+    /// </summary>
+    public async IAsyncEnumerable<(string Id, DateTimeOffset At, string With, string Direction, string Xml)> ExportAsync(Account account,
+        DateTimeOffset now, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT archive_id, ts_ms, with_jid, direction, xml FROM archive_messages
+            WHERE owner = @owner AND ts_ms >= @cutoff ORDER BY ts_ms, seq;
+            """;
+        Db.Add(command, "@owner", account.Key);
+        Db.Add(command, "@cutoff", Cutoff(now));
+        await using var rows = await command.ExecuteReaderAsync(cancellationToken);
+        while (await rows.ReadAsync(cancellationToken))
+            yield return (rows.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(rows.GetInt64(1)), rows.GetString(2), rows.GetString(3), rows.GetString(4));
+    }
+
     public async ValueTask<int> DeleteAccountAsync(Account account, CancellationToken cancellationToken)
     {
         var key = account.Key;

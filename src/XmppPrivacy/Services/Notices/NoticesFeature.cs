@@ -10,6 +10,7 @@ public sealed class NoticesFeature : IFeature
     public void Declare(FeatureBuilder feature) => feature
         .Options<NoticesOptions>()
         .Component<RegistrationNotices>()
+        .Policy<NoticesDataPolicy>()
         .Background<NoticeDispatcher>()
         .Counter("xmppprivacy_registrations_total", "Registrations reported by the bridge or the servers' watcher notices.")
         .Counter("xmppprivacy_registrations_duplicate_total", "Registrations reported twice (bridge and watcher) and counted once.")

@@ -112,7 +112,11 @@ public sealed partial class RegistrationNotices(
         await RegisteredAsync(user, host, cancellationToken);
     }
 
-    private async Task NotifyAdminsAsync(string text, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends <paramref name="text"/> to every admin from the privacy domain; kept (a bounded number) and sent once
+    /// the connection is back when it is down. Other features tell admins through here too (the audit).
+    /// </summary>
+    public async Task NotifyAdminsAsync(string text, CancellationToken cancellationToken)
     {
         var outbound = _outbound;
         foreach (var admin in options.Admins)
