@@ -18,7 +18,10 @@ public sealed class AccountsDataPolicy(Domains domains, IDatabase database, Inca
                 "Ein mit einem geheimen Schlüssel gebildeter Hashwert, der sich ändert, wenn ein Konto unter demselben Namen neu angelegt wird (nie Ihr Passwort oder etwas allein daraus Abgeleitetes), damit ein neues Konto nie die Daten eines alten erbt."),
             new Text("Until your account is deleted.", "Bis Ihr Konto gelöscht wird."),
             new Text("Nobody reads it; the privacy service compares it.", "Niemand liest es; der Datenschutzdienst vergleicht es."),
-            new Text("Deleting your account deletes it.", "Das Löschen Ihres Kontos löscht es."));
+            new Text("Deleting your account deletes it.", "Das Löschen Ihres Kontos löscht es."))
+        {
+            UserCanExport = true,
+        };
     }
 
     public Task<IReadOnlyList<StoreAudit>> AuditAsync(DateTimeOffset now, CancellationToken cancellationToken) =>

@@ -22,7 +22,10 @@ public sealed class NoticesDataPolicy(NoticesOptions options, Domains domains) :
             new Text("The privacy service stores no notice; a notice stays in the administrators' own clients.",
                 "Der Datenschutzdienst speichert keinen Hinweis; ein Hinweis bleibt in den Clients der Administratoren."),
             new Text("The administrators named in the configuration.", "Die in der Konfiguration genannten Administratoren."),
-            new Text("Nothing to delete here.", "Hier gibt es nichts zu löschen."));
+            new Text("Nothing to delete here.", "Hier gibt es nichts zu löschen."))
+        {
+            UserCanExport = true, // nothing is kept, so the export holds all of it
+        };
     }
 
     public Task<IReadOnlyList<StoreAudit>> AuditAsync(DateTimeOffset now, CancellationToken cancellationToken) =>

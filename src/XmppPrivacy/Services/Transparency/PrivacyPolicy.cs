@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using XmppPrivacy.Hosting;
 using XmppPrivacy.Hosting.Options;
@@ -120,7 +119,8 @@ public sealed class PrivacyPolicy(IEnumerable<IDataPolicy> policies, Transparenc
 
     private static string Html(Lang lang, List<Block> blocks)
     {
-        static string E(string text) => WebUtility.HtmlEncode(text);
+        // Only the five characters that are markup; the rest stays readable UTF-8 (the page says charset=utf-8).
+        static string E(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;").Replace("'", "&#39;");
         var title = blocks.OfType<Heading>().First().Text;
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"").Append(lang == Lang.De ? "de" : "en").Append("\">\n<head>\n<meta charset=\"utf-8\">\n")
