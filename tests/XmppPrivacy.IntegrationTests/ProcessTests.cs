@@ -163,7 +163,7 @@ public sealed class ProcessTests
         var (code, help) = await Repo.RunAsync("dotnet", [Program, "--help"]);
 
         Assert.Equal(0, code);
-        foreach (var verb in new[] { "run", "check-config", "inactive", "forget-account", "options", "xeps" })
+        foreach (var verb in new[] { "run", "check-config", "inactive", "forget-account", "options", "xeps", "policy", "audit" })
             Assert.Contains(verb, help, StringComparison.Ordinal);
         var (inactiveCode, inactive) = await Repo.RunAsync("dotnet", [Program, "inactive", "--help"]);
         Assert.Equal(0, inactiveCode);
@@ -177,6 +177,50 @@ public sealed class ProcessTests
         Assert.Contains("--days", wrong, StringComparison.Ordinal);
         var (outOfRange, _) = await Repo.RunAsync("dotnet", [Program, "inactive", "--days", "0"]);
         Assert.Equal(2, outOfRange);
+    }
+
+    [Fact]
+    public async Task Audit_reports_progress_passes_on_a_clean_database_and_exits_1_on_a_planted_old_row()
+    {
+        var state = Repo.TempDirectory("xp-audit");
+        var path = Path.Combine(state, "db.sqlite");
+        var database = new XmppPrivacy.Storage.SqliteDatabase(path, XmppPrivacy.Hosting.Catalogue.Schemas);
+        await database.MigrateAsync(CancellationToken.None);
+        var environment = new Dictionary<string, string> { ["XMPPPRIVACY_Storage__Path"] = path, ["XMPPPRIVACY_Archive__ExpiresAfter"] = "2d" };
+
+        var (cleanCode, clean) = await Repo.RunAsync("dotnet", [Program, "audit"], environment);
+        Assert.True(cleanCode == 0, clean);
+        Assert.Contains("checking archive", clean);
+        Assert.Contains("Every promise holds.", clean);
+
+        var store = new XmppPrivacy.Services.Archive.ArchiveStore(database, new XmppPrivacy.Services.Archive.ArchiveOptions());
+        await store.AppendAsync(XmppPrivacy.Xmpp.Jid.Parse("dave@localhost"), XmppPrivacy.Xmpp.Jid.Parse("eve@localhost"),
+            XmppPrivacy.Services.Archive.ArchiveDirection.In, DateTimeOffset.UtcNow.AddDays(-3),
+            new System.Xml.Linq.XElement(XmppPrivacy.Xmpp.Ns.Client + "message"), null, CancellationToken.None);
+        var (brokenCode, broken) = await Repo.RunAsync("dotnet", [Program, "audit"], environment);
+
+        Assert.Equal(1, brokenCode);
+        Assert.Matches(@"archive\s+1\s+3 d [0-9:]+\s+FAIL\s+at most 2 days", broken);
+        Assert.Contains("1 promise(s) broken.", broken);
+        Assert.DoesNotContain("dave", broken);
+    }
+
+    [Fact]
+    public async Task Policy_prints_the_policy_from_the_configuration_in_the_language_and_format_asked()
+    {
+        var environment = new Dictionary<string, string> { ["XMPPPRIVACY_Archive__ExpiresAfter"] = "36h" };
+
+        var (code, markdown) = await Repo.RunAsync("dotnet", [Program, "policy", "--lang", "de"], environment);
+        var (htmlCode, html) = await Repo.RunAsync("dotnet", [Program, "policy", "--format", "html"], environment);
+        var (wrongCode, wrong) = await Repo.RunAsync("dotnet", [Program, "policy", "--lang", "fr"]);
+
+        Assert.True(code == 0, markdown);
+        Assert.StartsWith("# Datenschutzerklärung für localhost", markdown);
+        Assert.Contains("Höchstens 36 Stunden", markdown);
+        Assert.Equal(0, htmlCode);
+        Assert.Contains("<dd>At most 36 hours: older messages", html);
+        Assert.Equal(2, wrongCode);
+        Assert.Contains("--lang is en or de", wrong);
     }
 
     [Fact]

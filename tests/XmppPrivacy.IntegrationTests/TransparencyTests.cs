@@ -161,6 +161,34 @@ public sealed class TransparencyTests
     }
 
     [Fact]
+    public async Task The_periodic_audit_tells_the_admins_once_when_a_promise_breaks_and_once_when_it_holds_again()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody, new Dictionary<string, string?>(ThreeDays)
+        {
+            ["Transparency:AuditInterval"] = "1s",
+            ["Sweeps:Interval"] = "1h",
+        });
+        await component.WaitForAllConnectedAsync();
+        await using var admin = await NoticesTests.AdminAsync(prosody);
+
+        await component.Get<ArchiveStore>().AppendAsync(Jid.Parse("dave@localhost"), Jid.Parse("eve@localhost"), ArchiveDirection.In,
+            DateTimeOffset.UtcNow.AddDays(-5), new XElement(Ns.Client + "message", new XElement(Ns.Client + "body", "planted")), null, CancellationToken.None);
+        var broken = await NoticesTests.NextNoticeAsync(admin, TimeSpan.FromSeconds(20));
+        Assert.StartsWith("Retention audit: a promise is broken.", broken);
+        Assert.Contains("- archive: oldest 5 d", broken);
+        Assert.DoesNotContain("dave", broken);
+        // Further runs find the same broken promise and say nothing more.
+        await Assert.ThrowsAsync<TimeoutException>(() => NextAuditAsync(admin, TimeSpan.FromSeconds(4)));
+
+        await component.Get<XmppPrivacy.Sweeps.SweepService>().RunAllAsync(CancellationToken.None);
+        Assert.Equal("Retention audit: every promise holds again.", await NoticesTests.NextNoticeAsync(admin, TimeSpan.FromSeconds(20)));
+    }
+
+    private static Task<XElement> NextAuditAsync(XmppTestClient admin, TimeSpan timeout) =>
+        admin.WaitForAsync(e => e.Name == Ns.Component + "message" && e.Element(Ns.Component + "body")?.Value.StartsWith("Retention audit", StringComparison.Ordinal) == true, timeout);
+
+    [Fact]
     public async Task The_privacy_page_rendered_by_a_real_browser_shows_the_configured_numbers_in_both_languages()
     {
         await using var prosody = await ProsodyServer.StartAsync();

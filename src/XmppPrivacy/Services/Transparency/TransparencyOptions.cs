@@ -35,7 +35,7 @@ public sealed record TransparencyOptions
     [Option("Send each newly registered user one message: that archiving is off until they turn it on, how to do so, and the link to the privacy policy.")]
     public bool Welcome { get; init; } = true;
 
-    [Option("How often the retention audit runs by itself; admins get a message when a promise is broken.", Min = "1m", Max = "7d")]
+    [Option("How often the retention audit runs by itself; admins get a message when a promise is broken.", Min = "1s", Max = "7d")]
     public TimeSpan AuditInterval { get; init; } = TimeSpan.FromHours(1);
 
     [Option("Whether the disk holding the component's database and files is encrypted (the operator's statement; XEP-0504 `encryption_at_rest`).")]
