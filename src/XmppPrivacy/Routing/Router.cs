@@ -143,6 +143,11 @@ public sealed partial class Router : IStanzaRouter
             await StartDelegatedAsync(routes, iq, payload, from, outbound, cancellationToken);
             return;
         }
+        if (type == "set" && payload.Name == Ns.Commands + "command" && routes.Iq.TryGetValue((type, payload.Name), out var command))
+        {
+            await StartBesideAsync(routes, iq, from, () => command(new IqRequest(iq, payload, from, to, outbound), cancellationToken), outbound, cancellationToken);
+            return;
+        }
         IqReply reply;
         if (payload.Name == Ns.DiscoInfo + "query" && type == "get")
             reply = DiscoInfo(routes, payload, to);
@@ -153,6 +158,46 @@ public sealed partial class Router : IStanzaRouter
         else
             reply = StanzaError.ServiceUnavailable();
         await SendAnswerAsync(iq, reply, outbound, cancellationToken);
+    }
+
+    /// <summary>
+    /// Answers a request beside the stanza loop within <see cref="RequestLimits"/>, like a delegated IQ: an XEP-0050
+    /// command may read much (an export, the audit) and must not hold up anybody else's stanzas.
+    /// </summary>
+    private async ValueTask StartBesideAsync(DomainRoutes routes, XElement iq, Jid from, Func<ValueTask<IqReply>> answer, IOutbound outbound,
+        CancellationToken cancellationToken)
+    {
+        var lease = _limits.TryEnter(from);
+        if (lease is null)
+        {
+            await SendAnswerAsync(iq, RequestLimits.Busy, outbound, cancellationToken);
+            return;
+        }
+        _ = Task.Run(async () =>
+        {
+            using (lease)
+            {
+                try
+                {
+                    await SendAnswerAsync(iq, await answer(), outbound, cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // The connection is closing.
+                }
+                catch (Exception e)
+                {
+                    LogHandlerFailed(_logger, "iq", routes.Domain, e.GetType().Name);
+                    try
+                    {
+                        await SendAnswerAsync(iq, Failure(e), outbound, cancellationToken);
+                    }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    {
+                    }
+                }
+            }
+        }, CancellationToken.None);
     }
 
     private static async ValueTask SendAnswerAsync(XElement iq, IqReply reply, IOutbound outbound, CancellationToken cancellationToken) =>

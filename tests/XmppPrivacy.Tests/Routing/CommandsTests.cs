@@ -19,6 +19,7 @@ public sealed class CommandsTests
     {
         var outbound = new RecordingOutbound();
         await router.RouteAsync(Stanza.Iq(type, from, "privacy.localhost", "c1", payload), outbound, CancellationToken.None);
+        await router.IdleAsync(); // commands are answered beside the stanza loop
         return Assert.Single(outbound.Sent);
     }
 
@@ -172,6 +173,39 @@ public sealed class CommandsTests
     public void Two_services_declaring_the_same_command_node_are_refused_when_the_router_is_built()
     {
         Assert.Throws<InvalidOperationException>(() => Build(new EchoCommands(), new EchoCommands()));
+    }
+
+    [Fact]
+    public async Task A_slow_command_holds_up_no_other_stanza_and_a_user_running_too_many_at_once_is_told_to_wait()
+    {
+        var slow = new SlowCommand();
+        var router = new Router(["privacy.localhost"], [new CoreService(), slow], new IqTracker(), new TestLog().For<Router>(),
+            limits: new RequestLimits(perUser: 1, total: 8));
+        var outbound = new RecordingOutbound();
+
+        await router.RouteAsync(Stanza.Iq("set", User, "privacy.localhost", "slow-1", Command("slow")), outbound, CancellationToken.None);
+        await router.RouteAsync(Stanza.Iq("set", User, "privacy.localhost", "slow-2", Command("slow")), outbound, CancellationToken.None);
+        await router.RouteAsync(Stanza.Iq("get", User, "privacy.localhost", "ping", new XElement(Ns.Ping + "ping")), outbound, CancellationToken.None);
+
+        // The ping and the refusal are answered while the first command still runs.
+        Assert.Equal(["slow-2 error", "ping result"], outbound.Sent.Select(s => $"{s.Attribute("id")!.Value} {s.Attribute("type")!.Value}"));
+        Assert.NotNull(outbound.Sent[0].Descendants(Ns.Stanzas + "resource-constraint").SingleOrDefault());
+        slow.Release.SetResult();
+        await router.IdleAsync();
+        Assert.Equal("slow-1 result", $"{outbound.Sent[2].Attribute("id")!.Value} {outbound.Sent[2].Attribute("type")!.Value}");
+    }
+
+    private sealed class SlowCommand : IComponentService
+    {
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public IReadOnlyCollection<string>? Domains => ["privacy.localhost"];
+
+        public void Declare(ServiceBuilder service) => service.Command("slow", "Slow", _ => true, null, async (_, _, _) =>
+        {
+            await Release.Task;
+            return CommandResult.Completed("done");
+        });
     }
 
     /// <summary>"echo" for the admin (a form with a required field), "hello" for anyone (no form).</summary>
