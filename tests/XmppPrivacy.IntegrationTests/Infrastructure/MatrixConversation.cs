@@ -51,6 +51,11 @@ public sealed class MatrixConversation(ProsodyServer prosody, ComponentUnderTest
     public long Archived() =>
         Convert.ToInt64(DatabaseFile.Scalar(component.DatabasePath, $"SELECT COUNT(*) FROM archive_messages WHERE owner = '{Jid}';"));
 
+    /// <summary>Whether the client's account has archiving on (XEP-0441 default 'always').</summary>
+    public bool ArchivingOn() =>
+        Convert.ToInt64(DatabaseFile.Scalar(component.DatabasePath,
+            $"SELECT COUNT(*) FROM archive_prefs WHERE owner = '{Jid}' AND default_policy = 'always';")) > 0;
+
     public Task WaitUntilArchivedAsync(int count, string what) =>
         Repo.WaitUntilAsync(() => Task.FromResult(Archived() >= count), TimeSpan.FromSeconds(45), what);
 

@@ -34,6 +34,8 @@ public sealed class Terminal : IAsyncDisposable
     public async Task TypeAsync(string text)
     {
         await Repo.RunAsync("tmux", ["-L", _socket, "send-keys", "-l", text]);
+        // A pause before Enter: poezio reads a burst of keys as a paste, in which Enter is a new line, not "send".
+        await Task.Delay(300);
         await Repo.RunAsync("tmux", ["-L", _socket, "send-keys", "Enter"]);
         await Task.Delay(300);
     }
