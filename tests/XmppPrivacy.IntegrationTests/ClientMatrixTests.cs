@@ -183,6 +183,25 @@ public sealed class ClientMatrixTests
         Assert.Empty(component.ErrorLines());
     }
 
+    [Fact]
+    public async Task Slixmpp_registers_over_TLS_chats_online_and_offline_and_pages_the_archived_conversation_once_in_order()
+    {
+        await using var prosody = await ProsodyServer.StartAsync(configure: ProsodyServer.WithCertificate);
+        await using var component = await ComponentUnderTest.StartAsync(prosody);
+        await ComponentChecks.WaitForBridgeAsync(component);
+
+        var (code, output) = await Repo.RunAsync("/usr/bin/python3",
+            [Path.Combine(Repo.Root, "scripts", "check-client-matrix-with-slixmpp.py"), "--port", prosody.C2sPort.ToString(),
+             "--ca-cert", ProsodyServer.CertificateOf(prosody)], timeout: TimeSpan.FromSeconds(300));
+
+        Assert.True(code == 0, output);
+        Assert.Contains("over TLSv1.3, the certificate trusted", output, StringComparison.Ordinal);
+        Assert.Contains("history backwards, 2 per page: ['online one from bob', 'online two from bob', 'reply from the client', " +
+            "'offline one from bob', 'offline two from bob']", output, StringComparison.Ordinal);
+        Assert.Contains("privacy.localhost: identities ['component/generic/Privacy service']", output, StringComparison.Ordinal);
+        Assert.Empty(component.ErrorLines());
+    }
+
     /// <summary>A poezio command: "/" opens its command line, then the rest is typed.</summary>
     private static async Task PoezioCommandAsync(Terminal poezio, string command)
     {
