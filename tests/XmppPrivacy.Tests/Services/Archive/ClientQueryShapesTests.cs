@@ -8,7 +8,7 @@ namespace XmppPrivacy.Tests.Services.Archive;
 /// The archive queries the clients of the client matrix (docs/clients.md) send: profanity's and slixmpp's copied
 /// from their debug logs (profanity's log, slixmpp's --debug), poezio's from its code (poezio/mam.py builds it
 /// through slixmpp's plugin, with an <c>end</c> field cut to the second and <c>max</c> twice the window's height).
-/// Each is read as the client means it; none is refused, by the component or by Prosody's mod_mam.
+/// Each is read as the client means it; none is refused.
 /// </summary>
 public sealed class ClientQueryShapesTests
 {
