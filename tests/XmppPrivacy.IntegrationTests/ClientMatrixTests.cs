@@ -45,7 +45,7 @@ public sealed class ClientMatrixTests
             await chat.OptInFromAnotherClientAsync("pat-secret"); // profanity has no archiving setting
 
             await profanity.TypeAsync("/mam on");
-            await LogInAsync(profanity, connect);
+            await LogInAsync(profanity, connect, home);
             await using var bob = await chat.PeerOnlineAsync();
             await profanity.TypeAsync($"/msg {MatrixConversation.PeerJid}");
             await MatrixConversation.SendAsync(bob, chat.Jid, MatrixConversation.Online);
@@ -58,7 +58,7 @@ public sealed class ClientMatrixTests
             await profanity.WaitForTextAsync("logged out successfully", "logged out");
             await MatrixConversation.SendAsync(bob, chat.Jid, MatrixConversation.Offline);
             await chat.WaitUntilArchivedAsync(5, "the messages sent while the client was offline are archived");
-            await LogInAsync(profanity, connect);
+            await LogInAsync(profanity, connect, home);
             await profanity.TypeAsync($"/msg {MatrixConversation.PeerJid}");
             await profanity.WaitForTextAsync(MatrixConversation.Offline[^1], "the offline messages after reconnecting");
 
@@ -91,7 +91,7 @@ public sealed class ClientMatrixTests
             await using var profanity = await Terminal.StartAsync("profanity -l DEBUG", home);
             await profanity.WaitForTextAsync("Type '/help'", "profanity started on the second device");
             await profanity.TypeAsync("/mam on");
-            await LogInAsync(profanity, connect);
+            await LogInAsync(profanity, connect, home);
             await profanity.TypeAsync($"/msg {MatrixConversation.PeerJid}");
             await profanity.WaitForTextAsync(MatrixConversation.Expected[^1], "the history in the chat window");
             await Task.Delay(TimeSpan.FromSeconds(3)); // a second page would arrive now
@@ -229,13 +229,22 @@ public sealed class ClientMatrixTests
         return poezio;
     }
 
-    private static async Task LogInAsync(Terminal profanity, string connect)
+    /// <summary>
+    /// Logs in and waits until profanity has the server's disco#info: it asks the archive for a window's history
+    /// only once it knows the server offers urn:xmpp:mam:2, and a busy machine may be slower than a typist.
+    /// </summary>
+    private static async Task LogInAsync(Terminal profanity, string connect, ClientHome home)
     {
+        var log = Path.Combine(home.Path, ".local", "share", "profanity", "logs", "profanity.log");
+        string Log() => File.Exists(log) ? File.ReadAllText(log) : "";
+        const string ServerFeatures = "<feature var=\"urn:xmpp:mam:2\"/>";
         var screen = await profanity.ScreenAsync();
-        var (prompts, logins) = (Count(screen, "password"), Count(screen, "logged in successfully"));
+        var (prompts, logins, answers) = (Count(screen, "password"), Count(screen, "logged in successfully"), Count(Log(), ServerFeatures));
         await profanity.TypeAsync(connect);
         await profanity.WaitForAsync(s => Count(s, "password") > prompts, "the password prompt");
         await profanity.TypeAsync("pat-secret");
         await profanity.WaitForAsync(s => Count(s, "logged in successfully") > logins, "logged in");
+        await Repo.WaitUntilAsync(() => Task.FromResult(Count(Log(), ServerFeatures) > answers), TimeSpan.FromSeconds(45),
+            "profanity has the server's disco#info");
     }
 }
