@@ -15,7 +15,7 @@ public sealed class RealClientsTests
     [Fact]
     public async Task Poezio_connects_with_TLS_required_after_trusting_the_servers_certificate()
     {
-        await using var prosody = await ProsodyServer.StartAsync(configure: WithCertificate);
+        await using var prosody = await ProsodyServer.StartAsync(configure: ProsodyServer.WithCertificate);
         await using var component = await ComponentUnderTest.StartAsync(prosody);
         await component.WaitForAllConnectedAsync();
         await prosody.RegisterAsync("pia", "pia-secret");
@@ -30,7 +30,7 @@ public sealed class RealClientsTests
             ca_cert_path = {home.Certificate}
             """);
         home.Open();
-        await using var poezio = await Terminal.StartAsync("poezio", home.Path);
+        await using var poezio = await Terminal.StartAsync("poezio", home);
 
         var screen = await poezio.WaitForAsync(s => s.Contains("Your JID is pia@localhost/", StringComparison.Ordinal), "poezio logged in");
 
@@ -42,7 +42,7 @@ public sealed class RealClientsTests
     [Fact]
     public async Task Profanity_shows_a_conversations_history_from_the_archive_once_and_in_order_over_TLS()
     {
-        await using var prosody = await ProsodyServer.StartAsync(configure: WithCertificate);
+        await using var prosody = await ProsodyServer.StartAsync(configure: ProsodyServer.WithCertificate);
         await using var component = await ComponentUnderTest.StartAsync(prosody);
         await ComponentChecks.WaitForBridgeAsync(component);
         await prosody.RegisterAsync("paula", "paula-secret");
@@ -61,7 +61,7 @@ public sealed class RealClientsTests
         }
         using var home = new ClientHome(prosody);
         home.Open();
-        await using var profanity = await Terminal.StartAsync("profanity -l DEBUG", home.Path);
+        await using var profanity = await Terminal.StartAsync("profanity -l DEBUG", home);
         await profanity.WaitForAsync(s => s.Contains("Type '/help'", StringComparison.Ordinal), "profanity started");
 
         await profanity.TypeAsync("/mam on");
@@ -87,95 +87,4 @@ public sealed class RealClientsTests
 
     private static int ArchivedRows(ComponentUnderTest component) =>
         Convert.ToInt32(DatabaseFile.Scalar(component.DatabasePath, "SELECT COUNT(*) FROM archive_messages WHERE owner = 'paula@localhost';"));
-
-    /// <summary>A self-signed certificate for localhost, where Prosody looks for it.</summary>
-    private static void WithCertificate(ProsodyServer server)
-    {
-        var certs = Path.Combine(server.State, "certs");
-        Directory.CreateDirectory(certs);
-        var (code, output) = Repo.RunAsync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "2",
-            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
-            "-keyout", Path.Combine(certs, "localhost.key"), "-out", Path.Combine(certs, "localhost.crt")]).GetAwaiter().GetResult();
-        Assert.True(code == 0, output);
-    }
-
-    /// <summary>A home folder an unprivileged client may write, with the server's certificate in it.</summary>
-    private sealed class ClientHome : IDisposable
-    {
-        public ClientHome(ProsodyServer prosody)
-        {
-            Path = Repo.TempDirectory("xp-client-home");
-            Directory.CreateDirectory(System.IO.Path.Combine(Path, ".config", "poezio"));
-            Certificate = System.IO.Path.Combine(Path, "server.crt");
-            File.Copy(System.IO.Path.Combine(prosody.State, "certs", "localhost.crt"), Certificate);
-        }
-
-        public string Path { get; }
-        public string Certificate { get; }
-
-        /// <summary>Lets the unprivileged user own what is in the folder.</summary>
-        [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-        public void Open()
-        {
-            foreach (var entry in Directory.EnumerateFileSystemEntries(Path, "*", SearchOption.AllDirectories).Append(Path))
-                File.SetUnixFileMode(entry, Directory.Exists(entry) ? (UnixFileMode)0b111_111_111 : (UnixFileMode)0b110_110_110);
-        }
-
-        public void Dispose()
-        {
-            try
-            {
-                Directory.Delete(Path, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-    }
-
-    /// <summary>A terminal program in its own tmux server, run as the unprivileged user nobody.</summary>
-    private sealed class Terminal : IAsyncDisposable
-    {
-        private readonly string _socket;
-
-        private Terminal(string socket) => _socket = socket;
-
-        public static async Task<Terminal> StartAsync(string command, string home)
-        {
-            var terminal = new Terminal("xp-" + Guid.NewGuid().ToString("N")[..10]);
-            var (code, output) = await Repo.RunAsync("tmux", ["-L", terminal._socket, "new-session", "-d", "-x", "160", "-y", "45",
-                $"setpriv --reuid=65534 --regid=65534 --clear-groups env HOME={home} XDG_CONFIG_HOME={home}/.config XDG_DATA_HOME={home}/.local/share TERM=xterm-256color {command}"]);
-            Assert.True(code == 0, output);
-            return terminal;
-        }
-
-        public async Task<string> ScreenAsync() =>
-            (await Repo.RunAsync("tmux", ["-L", _socket, "capture-pane", "-p", "-J", "-S", "-200"])).Output;
-
-        public async Task TypeAsync(string text)
-        {
-            await Repo.RunAsync("tmux", ["-L", _socket, "send-keys", "-l", text]);
-            await Repo.RunAsync("tmux", ["-L", _socket, "send-keys", "Enter"]);
-            await Task.Delay(300);
-        }
-
-        public async Task<string> WaitForAsync(Func<string, bool> condition, string what)
-        {
-            var screen = "";
-            try
-            {
-                await Repo.WaitUntilAsync(async () => condition(screen = await ScreenAsync()), TimeSpan.FromSeconds(30), what);
-            }
-            catch (TimeoutException e)
-            {
-                throw new TimeoutException(e.Message + "\nScreen:\n" + screen);
-            }
-            return screen;
-        }
-
-        public async ValueTask DisposeAsync() => await Repo.RunAsync("tmux", ["-L", _socket, "kill-server"]);
-    }
 }

@@ -106,6 +106,23 @@ public sealed class ProsodyServer : IAsyncDisposable
         if (code != 0) throw new InvalidOperationException("prosodyctl register failed: " + output);
     }
 
+    /// <summary>
+    /// A <c>configure</c> step for <see cref="StartAsync"/>: a self-signed certificate for localhost where Prosody
+    /// looks for it, so it offers STARTTLS as <c>make run</c>'s does. Clients trust <see cref="CertificateOf"/>.
+    /// </summary>
+    public static void WithCertificate(ProsodyServer server)
+    {
+        var certs = Path.Combine(server.State, "certs");
+        Directory.CreateDirectory(certs);
+        var (code, output) = Repo.RunAsync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "2",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+            "-keyout", Path.Combine(certs, "localhost.key"), "-out", Path.Combine(certs, "localhost.crt")]).GetAwaiter().GetResult();
+        if (code != 0) throw new InvalidOperationException("openssl could not make the test certificate: " + output);
+    }
+
+    /// <summary>The certificate made by <see cref="WithCertificate"/>.</summary>
+    public static string CertificateOf(ProsodyServer server) => Path.Combine(server.State, "certs", "localhost.crt");
+
     public string Log() => File.Exists(LogPath) ? File.ReadAllText(LogPath) : "(no log)";
 
     public async ValueTask DisposeAsync()

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using XmppPrivacy.Hosting;
 using XmppPrivacy.Hosting.Features;
 
 namespace XmppPrivacy.Services.Core;
@@ -7,5 +9,5 @@ public sealed class CoreFeature : IFeature
 {
     public string Name => "core";
 
-    public void Declare(FeatureBuilder feature) => feature.Component<CoreService>();
+    public void Declare(FeatureBuilder feature) => feature.Component(services => new CoreService(services.GetRequiredService<Domains>().Privacy));
 }
