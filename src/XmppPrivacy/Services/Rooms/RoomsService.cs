@@ -140,7 +140,7 @@ public sealed partial class RoomsService(
     /// <summary>Drops a room nobody is in from memory (its state is in the store); a later stanza loads it again.</summary>
     private void Release(Room room)
     {
-        Release(room);
+        if (room.Occupants.Count == 0) Unload(room);
     }
 
     private void Keep(Room room)
