@@ -19,7 +19,8 @@ namespace XmppPrivacy.Services.Rooms;
 /// does, so occupants see the same order the room stored.
 /// </summary>
 [Xep(45, "1.35", "rooms, history of the last N messages, roles and affiliations"), Xep(203, "2.0", "history stamps"),
- Xep(359, "0.7.0", "stanza-id by the room"), Xep(421, "0.1.0"), Xep(410, "1.1.0")]
+ Xep(359, "0.7.0", "stanza-id by the room"), Xep(421, "0.1.0"), Xep(410, "1.1.0"),
+ Xep(313, "1.1.1", "on room JIDs: at most the messages the room keeps")]
 public sealed partial class RoomsService(
     Domains domains, RoomsOptions options, RoomStore store, Metrics metrics, TimeProvider time, ILogger<RoomsService> logger) : IComponentService
 {
@@ -48,6 +49,8 @@ public sealed partial class RoomsService(
             .Iq("get", MucNs.Admin + "query", (request, ct) => Gated(request, ct, AdminGetAsync))
             .Iq("set", MucNs.Admin + "query", (request, ct) => Gated(request, ct, AdminSetAsync))
             .Iq("get", MucNs.Ping + "ping", (request, ct) => Gated(request, ct, PingAsync))
+            .Iq("get", MucNs.Mam + "query", (request, ct) => Gated(request, ct, ArchiveFormAsync))
+            .Iq("set", MucNs.Mam + "query", (request, ct) => Gated(request, ct, ArchiveQueryAsync))
             .Info((to, asker, node, ct) => Gated(ct, () => InfoAsync(to, asker, node, ct)))
             .Items((to, asker, node, ct) => Gated(ct, () => ItemsAsync(to, node, ct))));
 
