@@ -149,6 +149,38 @@ public sealed class RoomsTests
         Assert.Empty(component.ErrorLines());
     }
 
+    [Fact]
+    public async Task Private_messages_between_occupants_never_reach_a_personal_archive_nor_the_rooms_history()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody);
+        await ComponentChecks.WaitForBridgeAsync(component);
+        await prosody.RegisterAsync("alice", "alice-secret");
+        await prosody.RegisterAsync("bob", "bob-secret");
+        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
+        await using var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret");
+        foreach (var client in (XmppTestClient[])[alice, bob])
+            Assert.Equal("result", (string?)(await client.IqAsync("<iq type='set'><prefs xmlns='urn:xmpp:mam:2' default='always'/></iq>")).Attribute("type"));
+        await JoinAsync(alice, Room, "Alice");
+        await JoinAsync(bob, Room, "Bob");
+
+        await bob.SendAsync($"<message type='chat' to='{Room}/Alice' id='pm1'><body>whispered to alice</body></message>");
+        await alice.WaitForAsync(s => (string?)s.Attribute("id") == "pm1");
+        await alice.SendAsync($"<message type='chat' to='{Room}/Bob' id='pm2'><body>whispered to bob</body></message>");
+        await bob.WaitForAsync(s => (string?)s.Attribute("id") == "pm2");
+        // A direct message afterwards is archived for both: once its two copies are there, the whispers would be too.
+        await alice.SendAsync("<message type='chat' to='bob@localhost' id='direct'><body>said directly</body></message>");
+        await bob.WaitForAsync(s => (string?)s.Attribute("id") == "direct");
+        await Repo.WaitUntilAsync(() => Task.FromResult(Scalar(component.DatabasePath, "SELECT COUNT(*) FROM archive_messages") >= 2),
+            TimeSpan.FromSeconds(10), "the direct message is archived for both");
+        await Task.Delay(300);
+
+        Assert.Equal(2, Scalar(component.DatabasePath, "SELECT COUNT(*) FROM archive_messages"));
+        Assert.Equal(0, Scalar(component.DatabasePath, "SELECT COUNT(*) FROM archive_messages WHERE xml LIKE '%whispered%'"));
+        Assert.Equal(0, Scalar(component.DatabasePath, "SELECT COUNT(*) FROM room_messages"));
+        Assert.Empty(component.ErrorLines());
+    }
+
     /// <summary>Enters a room and returns what the room sent, in order, up to and including the subject.</summary>
     internal static async Task<List<XElement>> JoinAsync(XmppTestClient client, string room, string nick, string history = "")
     {
