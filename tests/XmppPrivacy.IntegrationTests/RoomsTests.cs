@@ -110,6 +110,44 @@ public sealed class RoomsTests
     }
 
     [Fact]
+    public async Task On_ejabberd_too_a_newcomer_gets_exactly_the_last_ten_messages_also_after_a_restart_of_the_component()
+    {
+        await using var ejabberd = await EjabberdServer.StartAsync();
+        var state = Repo.TempDirectory("xp-rooms");
+        var database = Path.Combine(state, "xmpp-privacy.db");
+        var overrides = new Dictionary<string, string?> { ["Storage:Path"] = database };
+        var component = await ComponentUnderTest.StartAsync(ejabberd, overrides);
+        try
+        {
+            await component.WaitForAllConnectedAsync();
+            foreach (var user in (string[])["alice", "carol", "erin"]) await ejabberd.RegisterAsync(user, user + "-secret");
+            await using var alice = await XmppTestClient.LoginAsync(ejabberd.C2sPort, "alice", "alice-secret");
+            await JoinAsync(alice, Room, "Alice");
+            for (var i = 1; i <= 15; i++)
+            {
+                await alice.SendAsync($"<message type='groupchat' to='{Room}' id='m{i}'><body>message {i}</body></message>");
+                await alice.WaitForAsync(s => s.Name.LocalName == "message" && (string?)s.Attribute("id") == $"m{i}");
+                Assert.True(Rows(database) <= 10, $"the room holds {Rows(database)} messages after message {i}");
+            }
+            await using (var carol = await XmppTestClient.LoginAsync(ejabberd.C2sPort, "carol", "carol-secret"))
+                AssertLastTen(await JoinAsync(carol, Room, "Carol"));
+
+            await component.DisposeAsync();
+            component = await ComponentUnderTest.StartAsync(ejabberd, overrides);
+            await component.WaitForAllConnectedAsync();
+            await using var erin = await XmppTestClient.LoginAsync(ejabberd.C2sPort, "erin", "erin-secret");
+            AssertLastTen(await JoinAsync(erin, Room, "Erin"));
+            Assert.Equal(10, Rows(database));
+            Assert.Empty(component.ErrorLines());
+        }
+        finally
+        {
+            await component.DisposeAsync();
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task An_outcast_and_a_non_member_of_a_members_only_room_get_no_history()
     {
         await using var prosody = await ProsodyServer.StartAsync();
