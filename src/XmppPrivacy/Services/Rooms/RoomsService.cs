@@ -43,6 +43,7 @@ public sealed partial class RoomsService(
             .Presence("error", (request, ct) => Gated(request, ct, BouncedAsync))
             .Message("groupchat", (request, ct) => Gated(request, ct, GroupchatAsync))
             .Message("chat", (request, ct) => Gated(request, ct, PrivateAsync))
+            .Message("normal", (request, ct) => Gated(request, ct, NormalAsync))
             .Message("error", (request, ct) => Gated(request, ct, BouncedAsync))
             .Iq("get", MucNs.Owner + "query", (request, ct) => Gated(request, ct, OwnerGetAsync))
             .Iq("set", MucNs.Owner + "query", (request, ct) => Gated(request, ct, OwnerSetAsync))

@@ -139,6 +139,22 @@ public sealed class RoomsOwnerTests : RoomsTestHarness
     }
 
     [Fact]
+    public async Task An_invitation_is_passed_on_by_the_room_and_makes_the_invitee_a_member_of_a_members_only_room()
+    {
+        await JoinAsync("alice", "lounge", "Alice");
+        await SendAsync(Config(("muc#roomconfig_membersonly", "1")));
+
+        var sent = await SendAsync("<message from='alice@localhost/phone' to='lounge@rooms.localhost'><x xmlns='http://jabber.org/protocol/muc#user'><invite to='bob@localhost'><reason>join us</reason></invite></x></message>");
+        var outsider = await SendAsync("<message from='mallory@localhost/phone' to='lounge@rooms.localhost'><x xmlns='http://jabber.org/protocol/muc#user'><invite to='eve@localhost'/></x></message>");
+
+        var invitation = Assert.Single(sent);
+        Assert.Equal(("lounge@rooms.localhost", "bob@localhost"), ((string?)invitation.Attribute("from"), (string?)invitation.Attribute("to")));
+        Assert.Equal("alice@localhost", (string?)invitation.Descendants(MucNs.User + "invite").Single().Attribute("from"));
+        Assert.Equal("not-acceptable", Condition(Assert.Single(outsider)));
+        Assert.Equal("member", (string?)(await JoinAsync("bob", "lounge", "Bob")).Last(s => s.Name.LocalName == "presence").Descendants(MucNs.User + "item").Single().Attribute("affiliation"));
+    }
+
+    [Fact]
     public async Task Deleting_an_account_removes_its_affiliations_from_the_store_and_the_loaded_rooms()
     {
         await JoinAsync("alice", "lounge", "Alice");
