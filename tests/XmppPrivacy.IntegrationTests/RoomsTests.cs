@@ -92,6 +92,9 @@ public sealed class RoomsTests
             }
 
             await component.DisposeAsync();
+            // Those still in the room learn that the service went down (332) before its connection closed.
+            var shutdown = await alice.WaitForAsync(s => s.Name.LocalName == "presence" && StatusCodes(s).Contains(332));
+            Assert.Equal("unavailable", (string?)shutdown.Attribute("type"));
             Assert.Equal(10, Rows(database));
             component = await ComponentUnderTest.StartAsync(prosody, overrides);
             await component.WaitForAllConnectedAsync();

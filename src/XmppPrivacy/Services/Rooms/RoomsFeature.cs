@@ -16,6 +16,7 @@ public sealed class RoomsFeature : IFeature
         .Singleton<RoomStore>()
         .Component<RoomsService>()
         .AccountData<RoomAccounts>()
+        .Background<RoomsShutdown>()
         .Counter("xmppprivacy_rooms_created_total", "Rooms created.")
         .Counter("xmppprivacy_rooms_joins_total", "Occupants who entered a room.")
         .Counter("xmppprivacy_rooms_messages_total", "Groupchat messages broadcast in rooms.")

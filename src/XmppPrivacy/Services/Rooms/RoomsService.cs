@@ -27,6 +27,7 @@ public sealed partial class RoomsService(
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, Room> _rooms = new(StringComparer.Ordinal);
     private byte[]? _occupantKey;
+    private IOutbound? _outbound;
 
     IReadOnlyCollection<string>? IComponentService.Domains => domains.Rooms is { } rooms ? [rooms] : [];
 
@@ -37,6 +38,11 @@ public sealed partial class RoomsService(
         .Feature(MucNs.Muc.NamespaceName)
         .Feature(MucNs.OccupantId.NamespaceName)
         .Items("", _ => LoadedRoomItems())
+        .OnConnected((outbound, _) =>
+        {
+            _outbound = outbound;
+            return ValueTask.CompletedTask;
+        })
         .Entities(space => space
             .Presence(null, (request, ct) => Gated(request, ct, AvailableAsync))
             .Presence("unavailable", (request, ct) => Gated(request, ct, UnavailableAsync))
@@ -72,6 +78,30 @@ public sealed partial class RoomsService(
         {
             lock (_rooms)
                 foreach (var room in _rooms.Values) room.Affiliations.Remove(accountKey);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Tells every occupant that it is no longer in its room because the service is shutting down (332), and empties memory.</summary>
+    public async Task ShutdownAsync(CancellationToken cancellationToken, IOutbound? outbound = null)
+    {
+        if ((outbound ?? _outbound) is not { } link) return;
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            List<Room> rooms;
+            lock (_rooms) rooms = [.. _rooms.Values];
+            foreach (var room in rooms)
+            {
+                await SendToAllAsync(room, link, (viewer, to) =>
+                    RoomPresences.Of(room, viewer, to, showJid: true, "unavailable", [110, 332]), cancellationToken);
+                room.Occupants.Clear();
+                Unload(room);
+                if (!room.Config.Persistent) await store.DeleteAsync(room.Jid, cancellationToken);
+            }
         }
         finally
         {

@@ -238,6 +238,26 @@ public sealed class RoomsServiceTests : RoomsTestHarness
     }
 
     [Fact]
+    public async Task When_the_service_shuts_down_every_occupant_leaves_with_332_and_a_temporary_room_ends()
+    {
+        await JoinAsync("alice", "lounge", "Alice");
+        await JoinAsync("bob", "lounge", "Bob");
+        await JoinAsync("alice", "passing", "Alice");
+        await SendAsync("<iq type='set' id='c' from='alice@localhost/phone' to='passing@rooms.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'>" +
+            "<x xmlns='jabber:x:data' type='submit'><field var='muc#roomconfig_persistentroom'><value>0</value></field></x></query></iq>");
+        var outbound = new Support.RecordingOutbound(Domain);
+
+        await Service.ShutdownAsync(CancellationToken.None, outbound);
+
+        Assert.Equal(3, outbound.Sent.Count); // alice and bob in the lounge, alice passing by
+        Assert.All(outbound.Sent, p => Assert.Equal("unavailable", (string?)p.Attribute("type")));
+        Assert.All(outbound.Sent, p => Assert.Contains(332, Codes(p)));
+        Assert.Equal(0, Service.LoadedRooms);
+        Assert.Null(await Store.LoadAsync(XmppPrivacy.Xmpp.Jid.Parse("passing@rooms.localhost"), CancellationToken.None));
+        Assert.NotNull(await Store.LoadAsync(XmppPrivacy.Xmpp.Jid.Parse("lounge@rooms.localhost"), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_self_ping_is_answered_for_an_occupant_and_not_acceptable_for_anyone_else()
     {
         await JoinAsync("alice", "lounge", "Alice");
