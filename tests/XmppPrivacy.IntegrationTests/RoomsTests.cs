@@ -151,6 +151,25 @@ public sealed class RoomsTests
     }
 
     [Fact]
+    public async Task With_slixmpps_muc_plugin_a_newcomer_gets_exactly_the_last_ten_messages_with_delays_and_then_the_subject()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody);
+        await component.WaitForAllConnectedAsync();
+        await prosody.RegisterAsync("speaker", "speaker-secret");
+        await prosody.RegisterAsync("newcomer", "newcomer-secret");
+
+        var (code, output) = await Repo.RunAsync("/usr/bin/python3",
+            [Path.Combine(Repo.Root, "scripts", "check-rooms-with-slixmpp.py"), "--port", prosody.C2sPort.ToString(),
+             "--speaker", "speaker:speaker-secret", "--newcomer", "newcomer:newcomer-secret"], timeout: TimeSpan.FromSeconds(90));
+
+        Assert.True(code == 0, output);
+        Assert.Contains("newcomer saw: slixmpp 6; slixmpp 7;", output);
+        Assert.Equal(10L, Scalar(component.DatabasePath, "SELECT COUNT(*) FROM room_messages WHERE room = 'slixmpp@rooms.localhost'"));
+        Assert.Empty(component.ErrorLines());
+    }
+
+    [Fact]
     public async Task An_outcast_and_a_non_member_of_a_members_only_room_get_no_history()
     {
         await using var prosody = await ProsodyServer.StartAsync();
