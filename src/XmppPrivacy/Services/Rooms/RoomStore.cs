@@ -213,19 +213,6 @@ public sealed class RoomStore(IDatabase database)
         return (byte[])(await read.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>The rooms that are not persistent (left behind when the component stopped while people were in them).</summary>
-    public async Task<IReadOnlyList<Jid>> TemporaryRoomsAsync(CancellationToken cancellationToken)
-    {
-        var rooms = new List<Jid>();
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT room FROM rooms WHERE persistent = 0;";
-        await using var rows = await command.ExecuteReaderAsync(cancellationToken);
-        while (await rows.ReadAsync(cancellationToken))
-            if (Jid.TryParse(rows.GetString(0), out var jid)) rooms.Add(jid);
-        return rooms;
-    }
-
     /// <summary>Deletes every affiliation of <paramref name="account"/> (its nick reservations go with its membership).</summary>
     public async Task<int> DeleteAffiliationsAsync(Account account, CancellationToken cancellationToken)
     {

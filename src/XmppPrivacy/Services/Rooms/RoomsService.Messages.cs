@@ -80,7 +80,6 @@ public sealed partial class RoomsService
         var message = new XElement(stanza);
         Strip(room, message);
         message.SetAttributeValue("to", null);
-        message.SetAttributeValue("id", stanza.Id());
         message.SetAttributeValue("from", RoomPresences.Address(room, sender.Nick));
         message.Add(new XElement(MucNs.StanzaId + "stanza-id", new XAttribute("id", ArchiveStore.NewId()), new XAttribute("by", room.Jid.ToString())));
         message.Add(new XElement(MucNs.OccupantId + "occupant-id", new XAttribute("id", sender.OccupantId)));
