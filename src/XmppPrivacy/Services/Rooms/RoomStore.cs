@@ -213,6 +213,16 @@ public sealed class RoomStore(IDatabase database)
         return (byte[])(await read.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <summary>How many rooms <paramref name="jidKey"/> owns.</summary>
+    public async Task<long> OwnedRoomsAsync(string jidKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM room_affiliations WHERE jid = @jid AND affiliation = 'owner';";
+        Db.Add(command, "@jid", jidKey);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken));
+    }
+
     /// <summary>Deletes every affiliation of <paramref name="account"/> (its nick reservations go with its membership).</summary>
     public async Task<int> DeleteAffiliationsAsync(Account account, CancellationToken cancellationToken)
     {

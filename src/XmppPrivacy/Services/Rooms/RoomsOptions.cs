@@ -15,6 +15,9 @@ public sealed record RoomsOptions
     [Option("The longest nickname, in characters; longer ones are refused.", Min = "1", Max = "1023")]
     public int MaxNickLength { get; init; } = 64;
 
+    [Option("The most rooms one account may own; entering a room that does not exist beyond it is refused with `resource-constraint`, so nobody fills the disk with empty rooms.", Min = "1", Max = "100000")]
+    public int MaxRoomsPerAccount { get; init; } = 100;
+
     [Option("Whether new rooms outlive their last occupant (the owner may change it in the room's configuration).")]
     public bool DefaultPersistent { get; init; } = true;
 }

@@ -30,6 +30,8 @@ public sealed partial class RoomsService
         if (room is null)
         {
             // An instant room (XEP-0045 §10.1.2): whoever enters a room that does not exist creates it and owns it.
+            if (await store.OwnedRoomsAsync(request.From.BareKey, cancellationToken) >= options.MaxRoomsPerAccount)
+                return StanzaError.ResourceConstraint($"You own {options.MaxRoomsPerAccount} rooms already; destroy one before creating another.");
             room = new Room(roomJid, new RoomConfig { Persistent = options.DefaultPersistent, HistoryLength = options.HistoryLength });
             room.Affiliations[request.From.BareKey] = Affiliation.Owner;
             await store.SaveAsync(room, cancellationToken);

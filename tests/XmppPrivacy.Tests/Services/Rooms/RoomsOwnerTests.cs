@@ -8,6 +8,8 @@ namespace XmppPrivacy.Tests.Services.Rooms;
 /// <summary>Owners, admins and moderators: configuration, affiliations, roles, destroy, and the room's archive.</summary>
 public sealed class RoomsOwnerTests : RoomsTestHarness
 {
+    protected override RoomsOptions Options => new() { MaxRoomsPerAccount = 3 };
+
     private static string Config(params (string Var, string Value)[] fields) =>
         "<iq type='set' id='c' from='alice@localhost/phone' to='lounge@rooms.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'>" +
         "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field>" +
@@ -152,6 +154,20 @@ public sealed class RoomsOwnerTests : RoomsTestHarness
         Assert.Equal("alice@localhost", (string?)invitation.Descendants(MucNs.User + "invite").Single().Attribute("from"));
         Assert.Equal("not-acceptable", Condition(Assert.Single(outsider)));
         Assert.Equal("member", (string?)(await JoinAsync("bob", "lounge", "Bob")).Last(s => s.Name.LocalName == "presence").Descendants(MucNs.User + "item").Single().Attribute("affiliation"));
+    }
+
+    [Fact]
+    public async Task One_account_creates_at_most_its_share_of_rooms_and_may_still_enter_others()
+    {
+        foreach (var room in (string[])["one", "two", "three"]) await JoinAsync("alice", room, "Alice");
+        await JoinAsync("bob", "bobs", "Bob");
+
+        var fourth = Assert.Single(await JoinAsync("alice", "four", "Alice"));
+        var existing = await JoinAsync("alice", "bobs", "Alice");
+
+        Assert.Equal("resource-constraint", Condition(fourth));
+        Assert.Null(await Store.LoadAsync(Jid.Parse("four@rooms.localhost"), CancellationToken.None));
+        Assert.Equal([110], Codes(existing.Last(s => s.Name.LocalName == "presence")));
     }
 
     [Fact]
