@@ -241,6 +241,38 @@ public sealed class RoomsTests
         Assert.Empty(component.ErrorLines());
     }
 
+    [Fact]
+    public async Task Deleting_an_account_deletes_its_affiliations_and_the_same_name_registered_again_is_no_member()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody);
+        await ComponentChecks.WaitForBridgeAsync(component);
+        await prosody.RegisterAsync("alice", "alice-secret");
+        await prosody.RegisterAsync("bob", "bob-secret");
+        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
+        await JoinAsync(alice, "club@rooms.localhost", "Alice");
+        Assert.Equal("result", (string?)(await alice.IqAsync("<iq type='set' to='club@rooms.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'>" +
+            "<x xmlns='jabber:x:data' type='submit'><field var='muc#roomconfig_membersonly'><value>1</value></field></x></query></iq>")).Attribute("type"));
+        Assert.Equal("result", (string?)(await alice.IqAsync("<iq type='set' to='club@rooms.localhost'><query xmlns='http://jabber.org/protocol/muc#admin'>" +
+            "<item affiliation='member' jid='bob@localhost'/></query></iq>")).Attribute("type"));
+        await using (var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret"))
+        {
+            await JoinAsync(bob, "own@rooms.localhost", "Bob");
+            Assert.Equal(2, Scalar(component.DatabasePath, "SELECT COUNT(*) FROM room_affiliations WHERE jid = 'bob@localhost'"));
+            var removed = await bob.IqAsync("<iq type='set'><query xmlns='jabber:iq:register'><remove/></query></iq>");
+            Assert.Equal("result", (string?)removed.Attribute("type"));
+        }
+
+        await Repo.WaitUntilAsync(() => Task.FromResult(Scalar(component.DatabasePath, "SELECT COUNT(*) FROM room_affiliations WHERE jid = 'bob@localhost'") == 0),
+            TimeSpan.FromSeconds(10), "bob's affiliations are gone");
+        await prosody.RegisterAsync("bob", "new-bob-secret");
+        await using var newBob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "new-bob-secret");
+        await newBob.SendAsync("<presence to='club@rooms.localhost/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+        var refused = await newBob.WaitForAsync(s => s.Name.LocalName == "presence" && (string?)s.Attribute("type") == "error");
+        Assert.NotNull(refused.Descendants(Ns.Stanzas + "registration-required").SingleOrDefault());
+        Assert.Empty(component.ErrorLines());
+    }
+
     /// <summary>Enters a room and returns what the room sent, in order, up to and including the subject.</summary>
     internal static async Task<List<XElement>> JoinAsync(XmppTestClient client, string room, string nick, string history = "")
     {
