@@ -56,6 +56,7 @@ public sealed class RoomsTests
                 Assert.True(Rows(database) <= 10, $"the room holds {Rows(database)} messages after message {i}");
             }
             Assert.Equal(10, Rows(database));
+            Assert.Equal(1, await component.MetricAsync("xmppprivacy_rooms_loaded"));
             var last = reflected[^1];
             Assert.Equal($"{Room}/Alice", (string?)last.Attribute("from"));
             Assert.Equal(Room, (string?)last.Elements(Sid + "stanza-id").Single().Attribute("by"));

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using XmppPrivacy.Hosting.Features;
 
 namespace XmppPrivacy.Services.Rooms;
@@ -20,5 +21,7 @@ public sealed class RoomsFeature : IFeature
         .Counter("xmppprivacy_rooms_created_total", "Rooms created.")
         .Counter("xmppprivacy_rooms_joins_total", "Occupants who entered a room.")
         .Counter("xmppprivacy_rooms_messages_total", "Groupchat messages broadcast in rooms.")
-        .Counter("xmppprivacy_rooms_messages_kept_total", "Groupchat messages kept in a room's history.");
+        .Counter("xmppprivacy_rooms_messages_kept_total", "Groupchat messages kept in a room's history.")
+        .Gauge("xmppprivacy_rooms_loaded", "Rooms in memory now (rooms nobody is in are not loaded).",
+            services => services.GetRequiredService<RoomsService>().LoadedRooms);
 }
