@@ -414,12 +414,17 @@ function module.unload()
 end
 
 -- A reload keeps whether the component is there, so what waits goes out without waiting for its next hello.
+-- The component's rooms domain, as its <hello/> names it: messages to or from it (private messages
+-- between room occupants, invitations) are never copied into personal archives.
+local rooms_domain = nil;
+
 function module.save()
-	return { component_ready = component_ready };
+	return { component_ready = component_ready, rooms_domain = rooms_domain };
 end
 
 function module.restore(saved)
 	component_ready = saved.component_ready == true;
+	rooms_domain = saved.rooms_domain;
 	pump();
 end
 
@@ -431,6 +436,8 @@ module:hook("iq-get/host/"..xmlns_bridge..":hello", function (event)
 		origin.send(st.error_reply(stanza, "cancel", "forbidden"));
 		return true;
 	end
+	local rooms = stanza.tags[1].attr.rooms;
+	rooms_domain = rooms and jid_prep(rooms) or nil;
 	origin.send(st.reply(stanza):tag("hello", {
 		xmlns = xmlns_bridge;
 		protocol = protocol_version;
@@ -626,7 +633,11 @@ module:hook("iq-set/host/"..xmlns_bridge..":archiving", function (event)
 	return true;
 end);
 
-local function archivable(stanza)
+local function archivable(stanza, peer)
+	local _, peer_host = jid_split(peer);
+	if rooms_domain and peer_host == rooms_domain then
+		return false;
+	end
 	local message_type = stanza.attr.type or "normal";
 	if message_type ~= "chat" and message_type ~= "normal" then
 		return false;
@@ -694,7 +705,7 @@ local function outgoing(event)
 	end
 	shared_stanza, shared_event = nil, nil;
 	strip_claims(stanza);
-	if not (archives(origin.username) and archivable(stanza) and stanza.attr.to) then
+	if not (stanza.attr.to and archives(origin.username) and archivable(stanza, stanza.attr.to)) then
 		return;
 	end
 	local with = jid_bare(stanza.attr.to);
@@ -723,7 +734,7 @@ local function incoming(event)
 		return;
 	end
 	strip_claims(stanza);
-	if archives(username) and archivable(stanza) and stanza.attr.from then
+	if stanza.attr.from and archives(username) and archivable(stanza, stanza.attr.from) then
 		local stanza_id, owner = id.long(), username.."@"..host;
 		stanza:add_direct_child(setmetatable({
 			name = "stanza-id"; attr = { xmlns = xmlns_sid; id = stanza_id; by = owner }; tags = {};

@@ -8,13 +8,15 @@ using XmppPrivacy.Hosting;
 using XmppPrivacy.Hosting.Features;
 using XmppPrivacy.IntegrationTests.Infrastructure;
 using XmppPrivacy.Routing;
+using XmppPrivacy.Services.Rooms;
 using XmppPrivacy.Xmpp;
 
 namespace XmppPrivacy.IntegrationTests;
 
 /// <summary>
 /// A feature added as the architecture says (a declaration and one line in the list of features) claims the
-/// entities of the rooms domain, and real stanzas from a client through Prosody reach it by their addressee.
+/// entities of the rooms domain (in place of the real rooms feature), and real stanzas from a client through
+/// Prosody reach it by their addressee.
 /// </summary>
 [Collection(RealServers.Name)]
 public sealed class FeatureModulesTests
@@ -26,7 +28,7 @@ public sealed class FeatureModulesTests
     {
         await using var prosody = await ProsodyServer.StartAsync();
         var rooms = new RecordingRooms();
-        await using var component = await ComponentUnderTest.StartAsync(prosody, features: [.. Catalogue.Features, new RecordingRoomsFeature(rooms)]);
+        await using var component = await ComponentUnderTest.StartAsync(prosody, features: [.. Catalogue.Features.Where(f => f is not RoomsFeature), new RecordingRoomsFeature(rooms)]);
         await component.WaitForAllConnectedAsync();
         await using var alice = await XmppTestClient.ConnectAsync(prosody.C2sPort);
         await alice.RegisterAsync("alice", "pw-alice");

@@ -7,6 +7,7 @@ using XmppPrivacy.Services.Bridge;
 using XmppPrivacy.Services.Core;
 using XmppPrivacy.Services.Delegation;
 using XmppPrivacy.Services.Notices;
+using XmppPrivacy.Services.Rooms;
 using XmppPrivacy.Services.Transparency;
 using XmppPrivacy.Storage;
 
@@ -26,6 +27,7 @@ public static class Catalogue
         new ActivityFeature(),
         new ArchiveFeature(),
         new NoticesFeature(),
+        new RoomsFeature(),
         new BridgeFeature(),
         new TransparencyFeature(),
     ];

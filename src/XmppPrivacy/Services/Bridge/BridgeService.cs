@@ -84,7 +84,8 @@ public sealed partial class BridgeService(
 
     private async ValueTask HelloAsync(IOutbound outbound, CancellationToken cancellationToken)
     {
-        var answer = await QueryAsync(outbound, new XElement(Ns.Bridge + "hello"), cancellationToken);
+        // The rooms domain is named so the bridge never copies messages with room occupants into personal archives.
+        var answer = await QueryAsync(outbound, new XElement(Ns.Bridge + "hello", domains.Rooms is { } rooms ? new XAttribute("rooms", rooms) : null), cancellationToken);
         if (answer?.Element(Ns.Bridge + "hello") is not { } info)
         {
             LogBridgeAbsent(logger, domains.Server, answer is null ? "no answer" : "not loaded");
