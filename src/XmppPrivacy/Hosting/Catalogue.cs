@@ -7,6 +7,7 @@ using XmppPrivacy.Services.Bridge;
 using XmppPrivacy.Services.Core;
 using XmppPrivacy.Services.Delegation;
 using XmppPrivacy.Services.Notices;
+using XmppPrivacy.Services.Uploads;
 using XmppPrivacy.Storage;
 
 namespace XmppPrivacy.Hosting;
@@ -26,6 +27,7 @@ public static class Catalogue
         new ArchiveFeature(),
         new NoticesFeature(),
         new BridgeFeature(),
+        new UploadsFeature(),
     ];
 
     /// <summary>The host's own options: the links, HTTP, storage, sweeps and the log.</summary>

@@ -81,6 +81,8 @@ public static class Cli
         {
             var settings = Settings.From(Settings.Load(parse.GetValue(config)?.FullName));
             Console.Write(settings.Describe());
+            foreach (var check in FeatureSet.Describe(features).ConfigChecks)
+                if (check(settings) is { } warning) Console.WriteLine("warning: " + warning);
             var component = settings.Get<ComponentOptions>();
             Console.WriteLine(component.Secret is null && component.SecretFile is null
                 ? "warning: no component secret is set; 'run' will refuse to start." : "configuration is valid.");
