@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -107,7 +108,7 @@ public sealed class UploadsTests
         Assert.Contains(ProsodyServer.UploadDomain, listed);
         Assert.Contains(Clipboard, listed);
 
-        foreach (var (domain, kept) in new[] { (ProsodyServer.UploadDomain, "30d"), (Clipboard, "24h") })
+        foreach (var (domain, kept) in new[] { (ProsodyServer.UploadDomain, "30 days"), (Clipboard, "24 hours") })
         {
             var info = await alice.IqAsync($"<iq type='get' to='{domain}'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
             var identity = info.Descendants(Ns.DiscoInfo + "identity").Single(i => (string?)i.Attribute("category") == "store");
@@ -265,5 +266,92 @@ public sealed class UploadsTests
         Assert.Equal(HttpStatusCode.NotFound, (await component.Http.GetAsync(mine.Get)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await component.Http.GetAsync(his.Get)).StatusCode);
         Assert.Empty(component.ErrorLines());
+    }
+
+    [Fact]
+    public async Task Killed_during_a_PUT_the_component_leaves_no_partial_file_and_serves_nothing_of_it_after_restart()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        var state = Repo.TempDirectory("xp-upload-kill");
+        var httpPort = Repo.FreePort();
+        var storage = Path.Combine(state, "uploads");
+        var environment = new Dictionary<string, string>
+        {
+            ["XMPPPRIVACY_Component__Port"] = prosody.ComponentPort.ToString(),
+            ["XMPPPRIVACY_Component__Secret"] = prosody.Secret,
+            ["XMPPPRIVACY_Http__Urls"] = $"http://127.0.0.1:{httpPort}",
+            ["XMPPPRIVACY_Storage__Path"] = Path.Combine(state, "db.sqlite"),
+            ["XMPPPRIVACY_Upload__StoragePath"] = storage,
+        };
+        var process = await StartRunAsync(environment, httpPort);
+        Process? restarted = null;
+        try
+        {
+            await prosody.RegisterAsync("alice", "alice-secret");
+            await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
+            var slot = SlotOf(await RequestSlotAsync(alice, "10000000", "big.bin", "application/octet-stream"));
+            var uri = new Uri(slot.Put);
+            using var tcp = new TcpClient();
+            await tcp.ConnectAsync("127.0.0.1", uri.Port);
+            var stream = tcp.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(
+                $"PUT {uri.PathAndQuery} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {slot.Authorization}\r\nContent-Type: application/octet-stream\r\nContent-Length: 10000000\r\n\r\n"));
+            await stream.WriteAsync(new byte[4_000_000]);
+            await stream.FlushAsync();
+            var temporary = Path.Combine(storage, "tmp");
+            await Repo.WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(temporary).Any(f => new FileInfo(f).Length > 0)),
+                TimeSpan.FromSeconds(20), "the upload is being written");
+
+            process.Kill(entireProcessTree: true); // SIGKILL: nothing runs on the way out
+            await process.WaitForExitAsync();
+            Assert.NotEmpty(Directory.GetFiles(temporary));
+
+            restarted = await StartRunAsync(environment, httpPort);
+            Assert.Empty(Directory.GetFiles(temporary));
+            Assert.Empty(Directory.GetFiles(Path.Combine(storage, "files")));
+            using var http = new HttpClient();
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(slot.Get)).StatusCode);
+            using var connection = new SqliteConnection($"Data Source={Path.Combine(state, "db.sqlite")};Pooling=False");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM upload_files WHERE state <> 'slot';";
+            Assert.Equal(0L, (long)command.ExecuteScalar()!);
+        }
+        finally
+        {
+            foreach (var started in new[] { process, restarted })
+            {
+                if (started is null) continue;
+                if (!started.HasExited) started.Kill(entireProcessTree: true);
+                started.Dispose();
+            }
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
+    private static async Task<Process> StartRunAsync(Dictionary<string, string> environment, int httpPort)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "xmpp-privacy.dll"));
+        start.ArgumentList.Add("run");
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+        await Repo.WaitUntilAsync(async () =>
+        {
+            try
+            {
+                return (await http.GetAsync("/health")).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(30), "the component is connected");
+        return process;
     }
 }

@@ -4,7 +4,6 @@ using System.Text;
 using System.Xml.Linq;
 using Microsoft.Extensions.Logging;
 using XmppPrivacy.Hosting;
-using XmppPrivacy.Hosting.Options;
 using XmppPrivacy.Routing;
 using XmppPrivacy.Services.Accounts;
 using XmppPrivacy.Storage;
@@ -28,7 +27,7 @@ public sealed partial class UploadService(
     {
         var info = services.Find(service.Domain)!;
         service
-            .Identity("store", "file", $"File sharing (files are deleted after {OptionSpec.Show(info.ExpiresAfter)})")
+            .Identity("store", "file", $"File sharing (files are deleted after {Human(info.ExpiresAfter)})")
             .Feature(UploadErrors.Ns.NamespaceName)
             .InfoForm(DataForm.Extended(UploadErrors.Ns.NamespaceName,
                 FormField.Value("max-file-size", options.MaxFileSize.ToString(CultureInfo.InvariantCulture))))
@@ -71,6 +70,13 @@ public sealed partial class UploadService(
     /// <summary>The file's URL: the public base and the random id, and the sanitised name only if the operator asks.</summary>
     public string Url(string id, string fileName) =>
         services.BaseUrl + "/" + id + (options.FileNameInUrl ? "/" + FileNames.PercentEncode(fileName) : "");
+
+    /// <summary>A retention as people say it: <c>30 days</c>, <c>24 hours</c>, <c>90 seconds</c>.</summary>
+    public static string Human(TimeSpan period) =>
+        period.TotalDays >= 2 && period.TotalDays % 1 == 0 ? $"{period.TotalDays:0} days"
+        : period.TotalHours >= 1 && period.TotalHours % 1 == 0 ? $"{period.TotalHours:0} hour{(period.TotalHours == 1 ? "" : "s")}"
+        : period.TotalMinutes >= 1 && period.TotalMinutes % 1 == 0 ? $"{period.TotalMinutes:0} minute{(period.TotalMinutes == 1 ? "" : "s")}"
+        : $"{Math.Ceiling(period.TotalSeconds):0} second{(period.TotalSeconds == 1 ? "" : "s")}";
 
     public static byte[] HashToken(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
