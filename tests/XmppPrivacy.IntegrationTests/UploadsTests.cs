@@ -354,4 +354,30 @@ public sealed class UploadsTests
         }, TimeSpan.FromSeconds(30), "the component is connected");
         return process;
     }
+
+    [Fact]
+    public async Task With_a_real_ejabberd_both_services_grant_slots_and_the_file_comes_back_byte_identical()
+    {
+        await using var ejabberd = await EjabberdServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(ejabberd, Options(("Upload:MaxFileSize", "200000")));
+        await component.WaitForAllConnectedAsync();
+        await ejabberd.RegisterAsync("alice", "alice-secret");
+        await using var alice = await XmppTestClient.LoginAsync(ejabberd.C2sPort, "alice", "alice-secret");
+        using var http = new HttpClient();
+
+        foreach (var domain in new[] { EjabberdServer.UploadDomain, Clipboard })
+        {
+            var info = await alice.IqAsync($"<iq type='get' to='{domain}'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+            Assert.Contains(info.Descendants(Ns.DiscoInfo + "identity"), i => (string?)i.Attribute("category") == "store" && (string?)i.Attribute("type") == "file");
+            var body = new byte[150_000];
+            Random.Shared.NextBytes(body);
+            var slot = await GrantAsync(alice, body.Length, "scan.pdf", "application/pdf", domain);
+            using (var put = await PutAsync(slot, body, "application/pdf")) Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+            Assert.Equal(body, await http.GetByteArrayAsync(slot.Get));
+        }
+        var oversize = Error(await RequestSlotAsync(alice, "200001"));
+        Assert.Equal("not-acceptable", oversize.Condition);
+        Assert.Equal("200000", oversize.Error.Element(Upload + "file-too-large")!.Element(Upload + "max-file-size")!.Value);
+        Assert.Empty(component.ErrorLines());
+    }
 }
