@@ -380,4 +380,24 @@ public sealed class UploadsTests
         Assert.Equal("200000", oversize.Error.Element(Upload + "file-too-large")!.Element(Upload + "max-file-size")!.Value);
         Assert.Empty(component.ErrorLines());
     }
+
+    [Fact]
+    public async Task Slixmpp_s_HTTP_File_Upload_plugin_finds_the_service_uploads_to_both_and_gets_each_file_back()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody, Options(("Upload:MaxFileSize", "300000")));
+        await component.WaitForAllConnectedAsync();
+        await prosody.RegisterAsync("slix", "slix-secret");
+
+        var (code, output) = await Repo.RunAsync("/usr/bin/python3",
+            [Path.Combine(Repo.Root, "scripts", "check-uploads-with-slixmpp.py"), "--port", prosody.C2sPort.ToString(),
+             "--user", "slix", "--password", "slix-secret"], timeout: TimeSpan.FromSeconds(90));
+
+        Assert.True(code == 0, output);
+        Assert.Contains("upload.localhost: uploaded scan.pdf and got it back byte-identical", output);
+        Assert.Contains("clipboard.localhost: uploaded note.txt and got it back byte-identical", output);
+        Assert.Contains("max-file-size 300000", output);
+        Assert.Contains("oversize: not-acceptable", output);
+        Assert.Empty(component.ErrorLines());
+    }
 }
