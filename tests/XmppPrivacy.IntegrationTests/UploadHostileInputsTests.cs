@@ -314,24 +314,69 @@ public sealed class UploadHostileInputsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Parallel_slot_requests_racing_the_quota_are_counted_at_issuance_and_the_rest_get_resource_constraint()
+    public async Task A_thousand_slot_requests_at_once_are_counted_at_issuance_and_the_rest_get_resource_constraint()
     {
-        // 50,000 bytes of quota; 40 parallel requests of 2,000 bytes: exactly 25 fit.
-        // All in one write, so the component has every request at once; the answers are then collected in turn.
-        await _alice.SendAsync(string.Concat(Enumerable.Range(0, 40).Select(i =>
-            $"<iq type='get' id='race{i}' to='upload.localhost'><request xmlns='urn:xmpp:http:upload:0' filename='a.jpg' size='2000'/></iq>")));
+        // 50,000 bytes of quota; 1,000 requests of 100 bytes in one write, none of them used: exactly 500 fit.
+        await _alice.SendAsync(string.Concat(Enumerable.Range(0, 1000).Select(i =>
+            $"<iq type='get' id='race{i}' to='upload.localhost'><request xmlns='urn:xmpp:http:upload:0' filename='a.jpg' size='100'/></iq>")));
         var replies = new List<XElement>();
-        for (var i = 0; i < 40; i++)
-            replies.Add(await _alice.WaitForAsync(e => (string?)e.Attribute("id") == $"race{i}" && e.Name.LocalName == "iq"));
-        Assert.Equal(25, replies.Count(r => (string?)r.Attribute("type") == "result"));
+        for (var i = 0; i < 1000; i++)
+            replies.Add(await _alice.WaitForAsync(e => (string?)e.Attribute("id") == $"race{i}" && e.Name.LocalName == "iq", TimeSpan.FromSeconds(60)));
+        Assert.Equal(500, replies.Count(r => (string?)r.Attribute("type") == "result"));
         Assert.All(replies.Where(r => (string?)r.Attribute("type") == "error"), r =>
         {
             var error = r.Element(Ns.Component + "error")!;
             Assert.NotNull(error.Element(Ns.Stanzas + "resource-constraint"));
             Assert.NotNull((string?)error.Element(Upload + "retry")!.Attribute("stamp"));
         });
-        Assert.Equal(25, await SlotRowsAsync());
+        Assert.Equal(500, await SlotRowsAsync());
         Assert.Empty(_component.ErrorLines());
+    }
+
+    [Fact]
+    public async Task Slow_headers_and_a_stalled_body_are_closed_by_Kestrel_s_limits_while_other_clients_are_served()
+    {
+        var slot = await GrantAsync(1000);
+        var port = new Uri(slot.Put).Port;
+        using var slowHeaders = new TcpClient();
+        await slowHeaders.ConnectAsync("127.0.0.1", port);
+        await slowHeaders.GetStream().WriteAsync("G"u8.ToArray());
+        using var stalled = new TcpClient();
+        await stalled.ConnectAsync("127.0.0.1", port);
+        await stalled.GetStream().WriteAsync(Encoding.ASCII.GetBytes(
+            $"PUT {new Uri(slot.Put).PathAndQuery} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {slot.Authorization}\r\nContent-Type: image/jpeg\r\nContent-Length: 1000\r\n\r\n"));
+        await stalled.GetStream().WriteAsync(new byte[10]);
+
+        // Meanwhile another client is served.
+        var other = await GrantAsync(3);
+        using (var put = await PutAsync(other.Put, [1, 2, 3], other.Authorization)) Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        Assert.Equal([1, 2, 3], await _http.GetByteArrayAsync(other.Get));
+
+        await Repo.WaitUntilAsync(async () => await ClosedAsync(slowHeaders) && await ClosedAsync(stalled), TimeSpan.FromSeconds(60),
+            "Kestrel closes both connections");
+        await Repo.WaitUntilAsync(() => Task.FromResult(TemporaryFiles == 0), TimeSpan.FromSeconds(10), "the temporary file is removed");
+        using (var retry = await PutAsync(slot.Put, new byte[1000], slot.Authorization)) Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        NothingLeft(storedFiles: 2);
+    }
+
+    private static async Task<bool> ClosedAsync(TcpClient client)
+    {
+        var stream = client.GetStream();
+        var buffer = new byte[4096];
+        using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        try
+        {
+            while (true)
+                if (await stream.ReadAsync(buffer, wait.Token) == 0) return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
     }
 
     /// <summary>The system clock moved forward by <see cref="Offset"/>; timers stay the system's, so links and sweeps run as usual.</summary>

@@ -400,4 +400,24 @@ public sealed class UploadsTests
         Assert.Contains("oversize: not-acceptable", output);
         Assert.Empty(component.ErrorLines());
     }
+
+    [Fact]
+    public async Task Check_config_warns_when_the_storage_path_cannot_be_written()
+    {
+        var blocked = Path.Combine(Repo.TempDirectory("xp-upload-config"), "a-file");
+        await File.WriteAllTextAsync(blocked, "");
+        try
+        {
+            var (code, output) = await Repo.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "xmpp-privacy.dll"), "check-config"],
+                new Dictionary<string, string> { ["XMPPPRIVACY_Upload__StoragePath"] = Path.Combine(blocked, "uploads") });
+
+            Assert.Equal(0, code);
+            Assert.Contains("warning: Upload:StoragePath", output, StringComparison.Ordinal);
+            Assert.Contains("is not writable", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(blocked)!, recursive: true);
+        }
+    }
 }

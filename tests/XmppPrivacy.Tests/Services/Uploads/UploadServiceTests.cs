@@ -94,4 +94,15 @@ public sealed class UploadServiceTests : IAsyncLifetime, IDisposable
     [InlineData(3600, "1 hour")]
     [InlineData(90, "90 seconds")]
     public void Retention_is_named_as_people_say_it(int seconds, string text) => Assert.Equal(text, UploadService.Human(TimeSpan.FromSeconds(seconds)));
+
+    [Fact]
+    public void The_file_name_is_in_the_URL_only_when_the_operator_asks_and_then_percent_encoded()
+    {
+        var files = new UploadFiles(_options);
+        UploadService With(bool name) => new(new Domains("localhost", "privacy.localhost"), _services, _options with { FileNameInUrl = name },
+            new UploadStore(null!, files), new Metrics(), _time, new TestLog().For<UploadService>());
+
+        Assert.Equal("https://files.example.org/share/AAAAAAAAAAAAAAAAAAAAAA", With(false).Url("AAAAAAAAAAAAAAAAAAAAAA", "a b/ü.txt"));
+        Assert.Equal("https://files.example.org/share/AAAAAAAAAAAAAAAAAAAAAA/a%20b%2F%C3%BC.txt", With(true).Url("AAAAAAAAAAAAAAAAAAAAAA", "a b/ü.txt"));
+    }
 }
