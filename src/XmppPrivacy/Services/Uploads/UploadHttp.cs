@@ -86,6 +86,12 @@ public sealed partial class UploadHttp(UploadStore store, UploadFiles files, Upl
             else if (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } && !context.RequestAborted.IsCancellationRequested)
                 await AnswerAsync(context, UploadErrors.TooLong);
         }
+        catch (Exception e) when (e is UnauthorizedAccessException or NotSupportedException)
+        {
+            // The storage folder cannot be written: the operator's to fix (check-config says so); the client learns no path.
+            LogStoreFailed(logger, e.GetType().Name);
+            await AnswerAsync(context, UploadErrors.CannotStore);
+        }
         finally
         {
             if (temporary is not null) UploadFiles.DeleteFile(temporary);
@@ -164,6 +170,9 @@ public sealed partial class UploadHttp(UploadStore store, UploadFiles files, Upl
         if (!HttpMethods.IsHead(context.Request.Method))
             await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(answer.Text + "\n"), CancellationToken.None);
     }
+
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Error, Message = "An upload could not be written to the storage folder ({Failure}); check Upload:StoragePath")]
+    private static partial void LogStoreFailed(ILogger logger, string failure);
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Debug, Message = "Stored an upload on {Service}")]
     private static partial void LogStored(ILogger logger, string service);
