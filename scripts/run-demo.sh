@@ -146,7 +146,8 @@ XmppPrivacy demo is running on loopback.
                 (sha256 $(openssl x509 -in "$cert" -noout -fingerprint -sha256 | cut -d= -f2))
   admin         admin@$server_domain$( [ -n "${generated:-}" ] && echo ", password: $admin_password (set DEMO_ADMIN_PASSWORD to choose)" )
   components    $DEMO_PRIVACY_DOMAIN, $DEMO_UPLOAD_DOMAIN, $DEMO_CLIPBOARD_DOMAIN, $DEMO_ROOMS_DOMAIN
-  uploads       $DEMO_UPLOAD_DOMAIN keeps files 30 days, $DEMO_CLIPBOARD_DOMAIN 24 hours; files in $XMPPPRIVACY_Upload__StoragePath
+  uploads       $DEMO_UPLOAD_DOMAIN keeps files ${XMPPPRIVACY_Upload__ExpiresAfter:-30d}; ${XMPPPRIVACY_Upload__Services:-no second service} (domain=retention)
+                files in $XMPPPRIVACY_Upload__StoragePath
   health        $http_url/health    metrics: $http_url/metrics
   state         $state (Prosody log: $state/prosody.log), database $XMPPPRIVACY_Storage__Path
 Connect a client (e.g. profanity, Gajim) to $server_domain on 127.0.0.1:$c2s_port. Ctrl-C stops.
