@@ -119,6 +119,9 @@ public sealed class UploadsTests
                 .Any(f => (string?)f.Attribute("var") == "FORM_TYPE" && f.Value == Upload.NamespaceName));
             Assert.Equal("5000000", form.Elements(Ns.DataForms + "field").Single(f => (string?)f.Attribute("var") == "max-file-size").Value);
         }
+        var health = (await component.HealthAsync()).GetProperty("uploads").GetProperty("services").EnumerateArray()
+            .Select(s => (s.GetProperty("domain").GetString(), s.GetProperty("expiresAfterSeconds").GetDouble())).ToList();
+        Assert.Equal([(ProsodyServer.UploadDomain, 30 * 86400.0), (Clipboard, 86400.0)], health);
         Assert.Empty(component.ErrorLines());
     }
 
