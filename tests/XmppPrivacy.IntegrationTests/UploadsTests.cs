@@ -332,6 +332,56 @@ public sealed class UploadsTests
         }
     }
 
+    [Fact]
+    public async Task Stopped_with_SIGTERM_during_a_PUT_the_component_exits_0_and_leaves_no_partial_file()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        var state = Repo.TempDirectory("xp-upload-term");
+        var httpPort = Repo.FreePort();
+        var storage = Path.Combine(state, "uploads");
+        var environment = new Dictionary<string, string>
+        {
+            ["XMPPPRIVACY_Component__Port"] = prosody.ComponentPort.ToString(),
+            ["XMPPPRIVACY_Component__Secret"] = prosody.Secret,
+            ["XMPPPRIVACY_Http__Urls"] = $"http://127.0.0.1:{httpPort}",
+            ["XMPPPRIVACY_Storage__Path"] = Path.Combine(state, "db.sqlite"),
+            ["XMPPPRIVACY_Upload__StoragePath"] = storage,
+        };
+        using var process = await StartRunAsync(environment, httpPort);
+        try
+        {
+            await prosody.RegisterAsync("alice", "alice-secret");
+            await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
+            var slot = SlotOf(await RequestSlotAsync(alice, "10000000", "big.bin", "application/octet-stream"));
+            var uri = new Uri(slot.Put);
+            using var tcp = new TcpClient();
+            await tcp.ConnectAsync("127.0.0.1", uri.Port);
+            var stream = tcp.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(
+                $"PUT {uri.PathAndQuery} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {slot.Authorization}\r\nContent-Type: application/octet-stream\r\nContent-Length: 10000000\r\n\r\n"));
+            await stream.WriteAsync(new byte[2_000_000]);
+            await stream.FlushAsync();
+            var temporary = Path.Combine(storage, "tmp");
+            await Repo.WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(temporary).Any(f => new FileInfo(f).Length > 0)),
+                TimeSpan.FromSeconds(20), "the upload is being written");
+
+            await Repo.TerminateAsync(process.Id);
+            using (var exit = new CancellationTokenSource(TimeSpan.FromSeconds(25))) await process.WaitForExitAsync(exit.Token);
+
+            Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}\n{Output}");
+            Assert.Empty(Directory.GetFiles(temporary));
+            Assert.Empty(Directory.GetFiles(Path.Combine(storage, "files")));
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
+    /// <summary>What the processes started here wrote, for failure messages.</summary>
+    private static readonly StringBuilder Output = new();
+
     private static async Task<Process> StartRunAsync(Dictionary<string, string> environment, int httpPort)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
@@ -339,8 +389,8 @@ public sealed class UploadsTests
         start.ArgumentList.Add("run");
         foreach (var (key, value) in environment) start.Environment[key] = value;
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (Output) Output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (Output) Output.AppendLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };

@@ -34,7 +34,9 @@ public static class Cli
         }
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // SIGTERM is the host's to handle (HostOptions.ShutdownTimeout lets uploads finish or abort cleanly);
+            // System.CommandLine's own handling would end the process with 143 after two seconds.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (ConfigurationException e)
         {

@@ -37,5 +37,6 @@ public static class UploadErrors
     public static readonly Http Incomplete = new(400, "The body ended before the size requested with the slot.");
     public static readonly Http StorageFull = new(507, "The server's storage is full; try again later.");
     public static readonly Http CannotStore = new(500, "The upload could not be stored; try again later.");
+    public static readonly Http Stopping = new(503, "The service is restarting; upload again with the same slot while it is valid.");
     public static readonly Http NotFound = new(404, "Not found.");
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
 using XmppPrivacy.Hosting;
@@ -18,7 +19,7 @@ namespace XmppPrivacy.Services.Uploads;
 /// stop a browser from running them. Anything else under the path is 404; nothing lists a folder.
 /// </summary>
 public sealed partial class UploadHttp(UploadStore store, UploadFiles files, UploadServices services, UploadOptions options,
-    Metrics metrics, TimeProvider time, ILogger<UploadHttp> logger)
+    Metrics metrics, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<UploadHttp> logger)
 {
     public static void Map(IEndpointRouteBuilder routes)
     {
@@ -62,7 +63,9 @@ public sealed partial class UploadHttp(UploadStore store, UploadFiles files, Upl
         var stored = false;
         try
         {
-            var outcome = await ReceiveAsync(context, slot, id, path => temporary = path, cancellationToken);
+            // Stopping the component aborts uploads in progress at once, so it stops within its shutdown time.
+            using var receiving = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+            var outcome = await ReceiveAsync(context, slot, id, path => temporary = path, receiving.Token);
             if (outcome is not null) { await AnswerAsync(context, outcome); return; }
             files.MoveIntoPlace(temporary!, id);
             temporary = null;
@@ -85,6 +88,8 @@ public sealed partial class UploadHttp(UploadStore store, UploadFiles files, Upl
             if (IsDiskFull(e) && !context.RequestAborted.IsCancellationRequested) await AnswerAsync(context, UploadErrors.StorageFull);
             else if (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } && !context.RequestAborted.IsCancellationRequested)
                 await AnswerAsync(context, UploadErrors.TooLong);
+            else if (lifetime.ApplicationStopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+                await AnswerAsync(context, UploadErrors.Stopping);
         }
         catch (Exception e) when (e is UnauthorizedAccessException or NotSupportedException)
         {
