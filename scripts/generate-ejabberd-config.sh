@@ -6,7 +6,7 @@
 #   LOG_LEVEL  Prosody-style (debug, info, warn, error) or ejabberd's own (notice, warning, ...); default info
 #   NODE       Erlang node name, default ejabberd_xp_<random>@localhost
 #   DIST_PORT  the node's Erlang distribution port on 127.0.0.1; default 4370 (pass a free port)
-# Domains come from DEMO_SERVER_DOMAIN, DEMO_PRIVACY_DOMAIN, DEMO_UPLOAD_DOMAIN, DEMO_ROOMS_DOMAIN.
+# Domains come from DEMO_SERVER_DOMAIN, DEMO_PRIVACY_DOMAIN, DEMO_UPLOAD_DOMAIN, DEMO_CLIPBOARD_DOMAIN, DEMO_ROOMS_DOMAIN.
 #
 # Then, as any user (root included):
 #   STATE_DIR/ejabberd-foreground.sh                       runs the node in the foreground; SIGTERM stops it
@@ -32,6 +32,7 @@ sed -e "s|@STATE@|$state|g" \
 	-e "s|@SERVER_DOMAIN@|${DEMO_SERVER_DOMAIN:-localhost}|g" \
 	-e "s|@PRIVACY_DOMAIN@|${DEMO_PRIVACY_DOMAIN:-privacy.localhost}|g" \
 	-e "s|@UPLOAD_DOMAIN@|${DEMO_UPLOAD_DOMAIN:-upload.localhost}|g" \
+	-e "s|@CLIPBOARD_DOMAIN@|${DEMO_CLIPBOARD_DOMAIN:-clipboard.localhost}|g" \
 	-e "s|@ROOMS_DOMAIN@|${DEMO_ROOMS_DOMAIN:-rooms.localhost}|g" \
 	"$here/ejabberd.yml.in" > "$state/ejabberd.yml"
 

@@ -2,14 +2,14 @@
 # Installs what XmppPrivacy needs on a Debian machine, and only what is missing:
 # Prosody and prosody-modules (the XMPP server the demo and the tests run), ejabberd (a second
 # server the integration tests run as private instances), luacheck for the bridge, slixmpp (an
-# independent client the tests use), sqlite3 for looking into the database, and lua-dbi-sqlite3
+# independent client the tests use; python3-aiohttp lets its HTTP File Upload plugin load), sqlite3 for looking into the database, and lua-dbi-sqlite3
 # (Prosody's SQL storage, for the benchmark that runs Prosody's own mod_mam side by side). The .NET 10
 # SDK must already be there. python3-prometheus-client is the Prometheus project's own text-format parser,
 # which a test reads /metrics with. profanity, poezio and tmux: the real clients the client tests drive.
 # chromium: the browser a test renders the /privacy page in (headless).
 set -euo pipefail
 
-packages=(prosody prosody-modules ejabberd lua-check lua-dbi-sqlite3 python3-slixmpp python3-prometheus-client sqlite3 curl openssl profanity poezio tmux chromium)
+packages=(prosody prosody-modules ejabberd lua-check lua-dbi-sqlite3 python3-slixmpp python3-aiohttp python3-prometheus-client sqlite3 curl openssl profanity poezio tmux chromium)
 missing=()
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -19,6 +19,7 @@ server_domain=${DEMO_SERVER_DOMAIN:-localhost}
 export DEMO_SERVER_DOMAIN=$server_domain
 export DEMO_PRIVACY_DOMAIN=${DEMO_PRIVACY_DOMAIN:-privacy.localhost}
 export DEMO_UPLOAD_DOMAIN=${DEMO_UPLOAD_DOMAIN:-upload.localhost}
+export DEMO_CLIPBOARD_DOMAIN=${DEMO_CLIPBOARD_DOMAIN:-clipboard.localhost}
 export DEMO_ROOMS_DOMAIN=${DEMO_ROOMS_DOMAIN:-rooms.localhost}
 
 # A self-signed certificate for the demo's domains, made once and kept in $state/certs, so that clients
@@ -27,7 +28,7 @@ export DEMO_ROOMS_DOMAIN=${DEMO_ROOMS_DOMAIN:-rooms.localhost}
 cert="$state/certs/$server_domain.crt"
 if [ ! -s "$cert" ] || [ ! -s "$state/certs/$server_domain.key" ]; then
 	mkdir -p "$state/certs"
-	san="DNS:$server_domain,DNS:$DEMO_PRIVACY_DOMAIN,DNS:$DEMO_UPLOAD_DOMAIN,DNS:$DEMO_ROOMS_DOMAIN"
+	san="DNS:$server_domain,DNS:$DEMO_PRIVACY_DOMAIN,DNS:$DEMO_UPLOAD_DOMAIN,DNS:$DEMO_CLIPBOARD_DOMAIN,DNS:$DEMO_ROOMS_DOMAIN"
 	(umask 077; openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -subj "/CN=$server_domain" \
 		-addext "subjectAltName=$san" -keyout "$state/certs/$server_domain.key" -out "$cert" >/dev/null 2>&1) ||
 		{ echo "make run: could not make the demo's TLS certificate with openssl." >&2; exit 1; }
@@ -110,6 +111,9 @@ export XMPPPRIVACY_Component__Port="${XMPPPRIVACY_Component__Port:-$component_po
 export XMPPPRIVACY_Component__ServerDomain="${XMPPPRIVACY_Component__ServerDomain:-$server_domain}"
 export XMPPPRIVACY_Component__Domains__Privacy="${XMPPPRIVACY_Component__Domains__Privacy:-$DEMO_PRIVACY_DOMAIN}"
 export XMPPPRIVACY_Component__Domains__Upload="${XMPPPRIVACY_Component__Domains__Upload:-$DEMO_UPLOAD_DOMAIN}"
+# A second upload service, a clipboard whose files are deleted after 24 hours (upload.localhost keeps them 30 days).
+export XMPPPRIVACY_Upload__Services="${XMPPPRIVACY_Upload__Services-$DEMO_CLIPBOARD_DOMAIN=24h}"
+export XMPPPRIVACY_Upload__StoragePath="${XMPPPRIVACY_Upload__StoragePath:-$root/var/uploads}"
 export XMPPPRIVACY_Component__Domains__Rooms="${XMPPPRIVACY_Component__Domains__Rooms:-$DEMO_ROOMS_DOMAIN}"
 export XMPPPRIVACY_Http__Urls="${XMPPPRIVACY_Http__Urls:-http://127.0.0.1:$http_port}"
 export XMPPPRIVACY_Storage__Path="${XMPPPRIVACY_Storage__Path:-$root/var/xmpp-privacy.db}"
@@ -141,7 +145,9 @@ XmppPrivacy demo is running on loopback.
   TLS           STARTTLS with a self-signed certificate: $cert
                 (sha256 $(openssl x509 -in "$cert" -noout -fingerprint -sha256 | cut -d= -f2))
   admin         admin@$server_domain$( [ -n "${generated:-}" ] && echo ", password: $admin_password (set DEMO_ADMIN_PASSWORD to choose)" )
-  components    $DEMO_PRIVACY_DOMAIN, $DEMO_UPLOAD_DOMAIN, $DEMO_ROOMS_DOMAIN
+  components    $DEMO_PRIVACY_DOMAIN, $DEMO_UPLOAD_DOMAIN, $DEMO_CLIPBOARD_DOMAIN, $DEMO_ROOMS_DOMAIN
+  uploads       $DEMO_UPLOAD_DOMAIN keeps files ${XMPPPRIVACY_Upload__ExpiresAfter:-30d}; ${XMPPPRIVACY_Upload__Services:-no second service} (domain=retention)
+                files in $XMPPPRIVACY_Upload__StoragePath
   health        $http_url/health    metrics: $http_url/metrics
   state         $state (Prosody log: $state/prosody.log), database $XMPPPRIVACY_Storage__Path
 Connect a client (e.g. profanity, Gajim) to $server_domain on 127.0.0.1:$c2s_port. Ctrl-C stops.

@@ -9,6 +9,7 @@ using XmppPrivacy.Services.Delegation;
 using XmppPrivacy.Services.Notices;
 using XmppPrivacy.Services.Rooms;
 using XmppPrivacy.Services.Transparency;
+using XmppPrivacy.Services.Uploads;
 using XmppPrivacy.Storage;
 
 namespace XmppPrivacy.Hosting;
@@ -29,6 +30,7 @@ public static class Catalogue
         new NoticesFeature(),
         new RoomsFeature(),
         new BridgeFeature(),
+        new UploadsFeature(),
         new TransparencyFeature(),
     ];
 

@@ -34,7 +34,9 @@ public static class Cli
         }
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // SIGTERM is the host's to handle (HostOptions.ShutdownTimeout lets uploads finish or abort cleanly);
+            // System.CommandLine's own handling would end the process with 143 after two seconds.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (ConfigurationException e)
         {
@@ -81,6 +83,8 @@ public static class Cli
         {
             var settings = Settings.From(Settings.Load(parse.GetValue(config)?.FullName));
             Console.Write(settings.Describe());
+            foreach (var check in FeatureSet.Describe(features).ConfigChecks)
+                if (check(settings) is { } warning) Console.WriteLine("warning: " + warning);
             var component = settings.Get<ComponentOptions>();
             Console.WriteLine(component.Secret is null && component.SecretFile is null
                 ? "warning: no component secret is set; 'run' will refuse to start." : "configuration is valid.");

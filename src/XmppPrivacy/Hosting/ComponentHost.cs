@@ -90,7 +90,7 @@ public static class ComponentHost
         services.AddSingleton<SweepService>();
         if (mode == Mode.Serve)
         {
-            services.AddSingleton(Links(settings));
+            services.AddSingleton(sp => Links(settings, sp.GetRequiredService<Domains>()));
             services.AddHostedService<ComponentLinks>();
             services.AddHostedService(sp => sp.GetRequiredService<SweepService>());
         }
@@ -110,7 +110,7 @@ public static class ComponentHost
     public static Task PrepareAsync(WebApplication app, CancellationToken cancellationToken) =>
         app.Services.GetRequiredService<IDatabase>().MigrateAsync(cancellationToken);
 
-    private static IReadOnlyList<ComponentLinkOptions> Links(Settings settings)
+    private static IReadOnlyList<ComponentLinkOptions> Links(Settings settings, Domains domains)
     {
         var component = settings.Get<ComponentOptions>();
         var secret = settings.ComponentSecret();
@@ -126,7 +126,7 @@ public static class ComponentHost
             HandshakeTimeout = component.HandshakeTimeout,
             KeepaliveInterval = component.KeepaliveInterval,
         };
-        return new Domains(component, settings.Get<DomainsOptions>()).Services.Select(domain => new ComponentLinkOptions(
+        return domains.Services.Select(domain => new ComponentLinkOptions(
             domain, component.Host, component.Port, secret, component.ReconnectBaseDelay, component.ReconnectMaxDelay,
             component.StableAfter, component.ConnectTimeout, session)).ToList();
     }

@@ -50,6 +50,7 @@ public sealed class ComponentUnderTest : IAsyncDisposable
             ["Component:ReconnectMaxDelay"] = "2s",
             ["Http:Urls"] = $"http://127.0.0.1:{httpPort}",
             ["Storage:Path"] = Path.Combine(state, "xmpp-privacy.db"),
+            ["Upload:StoragePath"] = Path.Combine(state, "uploads"),
             ["Log:Level"] = "Information",
         };
         if (overrides is not null) foreach (var (k, v) in overrides) values[k] = v;

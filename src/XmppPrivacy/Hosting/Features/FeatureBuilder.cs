@@ -127,6 +127,13 @@ public sealed class FeatureBuilder
         return this;
     }
 
+    /// <summary>A check <c>check-config</c> runs on the configuration (e.g. a folder the feature writes to): a warning, or null.</summary>
+    public FeatureBuilder ConfigCheck(Func<Settings, string?> check)
+    {
+        _set.ConfigChecks.Add(check);
+        return this;
+    }
+
     public FeatureBuilder Verb(Command command, Func<ParseResult, IServiceProvider, CancellationToken, Task<int>> run)
     {
         _set.Verbs.Add(new VerbDeclaration(command, run));

@@ -15,6 +15,8 @@ public sealed class FeatureSet
     public List<Action<IEndpointRouteBuilder>> Routes { get; } = [];
     public List<HealthDeclaration> Health { get; } = [];
     public List<VerbDeclaration> Verbs { get; } = [];
+    /// <summary>What <c>check-config</c> asks each feature about the configuration: a warning, or null when all is well.</summary>
+    public List<Func<Settings, string?>> ConfigChecks { get; } = [];
 
     /// <summary>Runs every feature's declaration against <paramref name="services"/>; without settings only records them.</summary>
     public static FeatureSet Declare(IEnumerable<IFeature> features, IServiceCollection services, Settings? settings)

@@ -10,7 +10,7 @@ public sealed class OptionsSectionAttribute(string name) : Attribute
 }
 
 /// <summary>What a text option holds beyond "some text".</summary>
-public enum OptionKind { Text, Domain, BareJids, HttpUrls, Path }
+public enum OptionKind { Text, Domain, BareJids, HttpUrls, Path, DomainPeriods }
 
 /// <summary>
 /// One option: its meaning (for <c>docs/configuration.md</c> and <c>check-config</c>), its range, and how its

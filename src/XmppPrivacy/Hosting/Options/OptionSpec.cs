@@ -45,6 +45,14 @@ public sealed partial record OptionSpec(string Key, string Type, string Default,
                 int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
                     ? n : throw new Invalid($"a whole number from {min} to {max}"), property);
         }
+        if (type == typeof(long))
+        {
+            var min = option.Min is null ? long.MinValue : long.Parse(option.Min, CultureInfo.InvariantCulture);
+            var max = option.Max is null ? long.MaxValue : long.Parse(option.Max, CultureInfo.InvariantCulture);
+            return new(key, "integer", ((long)@default!).ToString(CultureInfo.InvariantCulture), meaning, text =>
+                long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+                    ? n : throw new Invalid($"a whole number from {min} to {max}"), property);
+        }
         if (type == typeof(TimeSpan))
         {
             var min = option.Min is null ? TimeSpan.Zero : ParsePeriod(option.Min);
@@ -74,9 +82,11 @@ public sealed partial record OptionSpec(string Key, string Type, string Default,
                 : throw new Invalid(optional ? "a domain name such as upload.example.org, or empty to turn it off" : "a domain name such as privacy.example.org"),
             OptionKind.HttpUrls => text => text.Split(';').All(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
                 ? text : throw new Invalid("one or more http:// or https:// URLs separated by ';'"),
+            OptionKind.DomainPeriods => text => TryParseDomainPeriods(text, out _) ? text
+                : throw new Invalid("domains with a period each, such as clipboard.example.org=24h, separated by commas"),
             _ => text => text,
         };
-        return new(key, option.Kind switch { OptionKind.Domain => "domain", OptionKind.Path => "path", _ => "string" }, shown, meaning,
+        return new(key, option.Kind switch { OptionKind.Domain => "domain", OptionKind.Path => "path", OptionKind.DomainPeriods => "list of domain=period", _ => "string" }, shown, meaning,
             text => text.Length == 0 ? (optional ? null : throw new Invalid(option.Kind == OptionKind.Domain ? "a domain name such as privacy.example.org" : "a non-empty text")) : parse(text),
             property) { Secret = option.Secret };
     }
@@ -91,6 +101,21 @@ public sealed partial record OptionSpec(string Key, string Type, string Default,
             jids.Add(jid.ToString());
         }
         return (IReadOnlyList<string>)jids;
+    }
+
+    /// <summary>Reads <c>domain=period</c> pairs separated by commas (<c>clipboard.example.org=24h</c>); domains lower-cased.</summary>
+    public static bool TryParseDomainPeriods(string text, out IReadOnlyList<(string Domain, TimeSpan Period)> pairs)
+    {
+        var list = new List<(string, TimeSpan)>();
+        pairs = list;
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var equals = part.IndexOf('=');
+            if (equals <= 0 || !DomainPattern().IsMatch(part[..equals].Trim())
+                || !TryParsePeriod(part[(equals + 1)..], out var period) || period <= TimeSpan.Zero) return false;
+            list.Add((part[..equals].Trim().ToLowerInvariant(), period));
+        }
+        return true;
     }
 
     /// <summary>A value as <c>check-config</c> shows it (secrets are the caller's to hide).</summary>

@@ -1,0 +1,117 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+
+namespace XmppPrivacy.Services.Uploads;
+
+/// <summary>
+/// The upload folder: <c>files/&lt;id&gt;</c> for stored files and <c>tmp/</c> for uploads in progress. A path is
+/// only ever made from an id this class generated and checked (22 base64url characters): no client text
+/// reaches the file system.
+/// </summary>
+public sealed partial class UploadFiles
+{
+    private readonly string _files;
+    private readonly string _temporary;
+
+    /// <summary>Temporary files of this process start with it; any other one was left by an interrupted process.</summary>
+    private readonly string _run = NewId()[..8];
+
+    public UploadFiles(UploadOptions options)
+    {
+        var root = Path.GetFullPath(options.StoragePath);
+        _files = Path.Combine(root, "files");
+        _temporary = Path.Combine(root, "tmp");
+    }
+
+    /// <summary>128 random bits from the operating system's CSPRNG, base64url: a file's name on disk and in its URL.</summary>
+    public static string NewId() => Base64Url(RandomNumberGenerator.GetBytes(16));
+
+    public static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static bool IsId(string? text) => text is not null && IdPattern().IsMatch(text);
+
+    /// <summary>Creates the folders (at start; a failure there stops the process with the reason).</summary>
+    public void EnsureFolders()
+    {
+        Directory.CreateDirectory(_files);
+        Directory.CreateDirectory(_temporary);
+    }
+
+    /// <summary>The stored file of <paramref name="id"/>.</summary>
+    public string PathOf(string id) => IsId(id) ? Path.Combine(_files, id) : throw new ArgumentException("Not an upload id.", nameof(id));
+
+    /// <summary>A new temporary file for an upload to <paramref name="id"/>, created exclusively and only readable by us.</summary>
+    public FileStream CreateTemporary(string id, out string path)
+    {
+        if (!IsId(id)) throw new ArgumentException("Not an upload id.", nameof(id));
+        path = Path.Combine(_temporary, $"{_run}.{id}.{NewId()[..8]}.part");
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0,
+            Options = FileOptions.Asynchronous,
+        };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        return new FileStream(path, options);
+    }
+
+    /// <summary>Puts a complete, flushed temporary file in place under its id (a rename within one file system).</summary>
+    public void MoveIntoPlace(string temporary, string id) => File.Move(temporary, PathOf(id), overwrite: false);
+
+    public void Delete(string id)
+    {
+        if (IsId(id)) DeleteFile(Path.Combine(_files, id));
+    }
+
+    public static void DeleteFile(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>The ids of the stored files (anything else in the folder is not ours and is left alone).</summary>
+    public IEnumerable<string> ListIds() =>
+        Directory.Exists(_files) ? Directory.EnumerateFiles(_files).Select(Path.GetFileName).Where(IsId).Select(n => n!) : [];
+
+    /// <summary>Removes temporary files that an earlier, interrupted process left; returns how many.</summary>
+    public int RemoveInterrupted()
+    {
+        if (!Directory.Exists(_temporary)) return 0;
+        var removed = 0;
+        foreach (var path in Directory.EnumerateFiles(_temporary, "*.part"))
+        {
+            if (Path.GetFileName(path).StartsWith(_run + ".", StringComparison.Ordinal)) continue;
+            DeleteFile(path);
+            removed++;
+        }
+        return removed;
+    }
+
+    /// <summary>Temporary files present (for tests and health).</summary>
+    public int TemporaryCount => Directory.Exists(_temporary) ? Directory.EnumerateFiles(_temporary).Count() : 0;
+
+    /// <summary>Why the folder cannot be written, or null when a file can be created and deleted in it.</summary>
+    public static string? CheckWritable(string storagePath)
+    {
+        try
+        {
+            var root = Path.GetFullPath(storagePath);
+            Directory.CreateDirectory(root);
+            var probe = Path.Combine(root, ".write-test-" + NewId()[..8]);
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return $"Upload:StoragePath '{storagePath}' is not writable by this user ({e.GetType().Name}); uploads will fail.";
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{22}$")]
+    private static partial Regex IdPattern();
+}
