@@ -63,7 +63,7 @@ public sealed class TransparencyTests
         var form = info.Descendants(Data + "x").Single(x => x.Elements(Data + "field").Any(f => (string?)f.Attribute("var") == "FORM_TYPE" && f.Value == "urn:xmpp:data-policy:0"));
         Assert.Equal("72", form.Elements(Data + "field").Single(f => (string?)f.Attribute("var") == "data_retention").Value);
         var commands = await alice.IqAsync("<iq type='get' to='privacy.localhost'><query xmlns='http://jabber.org/protocol/disco#items' node='http://jabber.org/protocol/commands'/></iq>");
-        Assert.Equal(["archiving", "delete-archive", "export", "what-do-you-store"],
+        Assert.Equal(["archiving", "delete-archive", "delete-uploads", "export", "what-do-you-store"],
             commands.Descendants(Ns.DiscoItems + "item").Select(i => (string)i.Attribute("node")!).Order().ToArray());
 
         // Archiving on, from the command: the preference is stored and the bridge starts copying.
@@ -119,6 +119,72 @@ public sealed class TransparencyTests
         var admins = await alice.IqAsync("<iq type='set' to='privacy.localhost'><command xmlns='http://jabber.org/protocol/commands' node='audit' action='execute'/></iq>");
         Assert.NotNull(admins.Descendants(Ns.Stanzas + "forbidden").SingleOrDefault());
         Assert.Empty(component.ErrorLines());
+    }
+
+    [Fact]
+    public async Task Uploads_and_rooms_appear_in_the_forms_the_export_and_the_audit_and_delete_my_uploads_deletes_the_files()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody, new Dictionary<string, string?>(ThreeDays)
+        {
+            ["Upload:Services"] = "clipboard.localhost=24h",
+        });
+        await ComponentChecks.WaitForBridgeAsync(component);
+        await prosody.RegisterAsync("alice", "alice-secret");
+        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
+        await using var admin = await NoticesTests.AdminAsync(prosody);
+
+        // Each service's form states its own retention.
+        async Task<string> RetentionOf(string domain)
+        {
+            var info = await alice.IqAsync($"<iq type='get' to='{domain}'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+            var form = info.Descendants(Data + "x").Single(x => x.Elements(Data + "field").Any(f => f.Value == "urn:xmpp:data-policy:0"));
+            return form.Elements(Data + "field").Single(f => (string?)f.Attribute("var") == "data_retention").Value;
+        }
+        Assert.Equal("720", await RetentionOf("upload.localhost"));
+        Assert.Equal("24", await RetentionOf("clipboard.localhost"));
+        Assert.Equal("infinite", await RetentionOf("rooms.localhost")); // a count, not a time: the last ten messages
+
+        // A file on the upload service and a room alice owns.
+        var slot = await UploadsTests.GrantAsync(alice, 5);
+        Assert.True((await UploadsTests.PutAsync(slot, [1, 2, 3, 4, 5])).IsSuccessStatusCode);
+        await alice.SendAsync("<presence to='lounge@rooms.localhost/alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+        await alice.WaitForAsync(e => e.Name == Ns.Component + "presence" && (string?)e.Attribute("from") == "lounge@rooms.localhost/alice");
+        await Repo.WaitUntilAsync(() => Task.FromResult((long)DatabaseFile.Scalar(component.DatabasePath,
+            "SELECT COUNT(*) FROM room_affiliations WHERE jid = 'alice@localhost'")! == 1), TimeSpan.FromSeconds(10), "alice owns the room");
+
+        var export = await RunAsync(alice, "export");
+        var url = new Uri(export.Descendants(Data + "field").Single(f => (string?)f.Attribute("var") == "url").Element(Data + "value")!.Value);
+        using (var json = JsonDocument.Parse(await component.Http.GetStringAsync(url.PathAndQuery)))
+        {
+            var upload = Assert.Single(json.RootElement.GetProperty("uploads").EnumerateArray().ToList());
+            Assert.Equal("upload.localhost", upload.GetProperty("service").GetString());
+            Assert.Equal(5, upload.GetProperty("size").GetInt64());
+            Assert.Equal(slot.Get, upload.GetProperty("url").GetString());
+            var room = Assert.Single(json.RootElement.GetProperty("roomAffiliations").EnumerateArray().ToList());
+            Assert.Equal("lounge@rooms.localhost", room.GetProperty("room").GetString());
+            Assert.Equal("owner", room.GetProperty("affiliation").GetString());
+        }
+
+        // A file no record claims breaks the uploads' promise.
+        var files = Path.Combine(component.State, "uploads", "files");
+        var orphan = Path.Combine(files, "AAAAAAAAAAAAAAAAAAAAAA");
+        await File.WriteAllTextAsync(orphan, "left behind");
+        var audit = await RunAsync(admin, "audit");
+        var uploads = audit.Descendants(Data + "item").Single(i => Cell(i, "store") == "uploads:upload.localhost");
+        Assert.Equal("FAIL", Cell(uploads, "result"));
+        Assert.Contains("1 orphan file(s) on disk", Cell(uploads, "promise"));
+        Assert.Equal("pass", Cell(audit.Descendants(Data + "item").Single(i => Cell(i, "store") == "room-history"), "result"));
+        File.Delete(orphan);
+
+        // Delete my uploads: the file and its row go, and its link stops working.
+        var deleted = await RunAsync(alice, "delete-uploads", ("confirm", "1"));
+        Assert.Contains("1 file(s) deleted", deleted.Element(Commands + "note")!.Value);
+        Assert.Equal(0L, DatabaseFile.Scalar(component.DatabasePath, "SELECT COUNT(*) FROM upload_files"));
+        Assert.Empty(Directory.GetFiles(files));
+        using var http = new HttpClient();
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(slot.Get)).StatusCode);
+        Assert.Equal("Every promise holds.", (await RunAsync(admin, "audit")).Element(Commands + "note")!.Value);
     }
 
     [Fact]

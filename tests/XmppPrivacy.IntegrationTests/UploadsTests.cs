@@ -55,10 +55,10 @@ public sealed class UploadsTests
             put.Elements(Upload + "header").Single(h => (string?)h.Attribute("name") == "Authorization").Value);
     }
 
-    private static async Task<Slot> GrantAsync(XmppTestClient client, int size, string filename = "photo.jpg", string? contentType = "image/jpeg",
+    internal static async Task<Slot> GrantAsync(XmppTestClient client, int size, string filename = "photo.jpg", string? contentType = "image/jpeg",
         string domain = ProsodyServer.UploadDomain) => SlotOf(await RequestSlotAsync(client, size.ToString(), filename, contentType, domain));
 
-    private static async Task<HttpResponseMessage> PutAsync(Slot slot, byte[] body, string? contentType = "image/jpeg", string? authorization = null)
+    internal static async Task<HttpResponseMessage> PutAsync(Slot slot, byte[] body, string? contentType = "image/jpeg", string? authorization = null)
     {
         using var http = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Put, slot.Put) { Content = new ByteArrayContent(body) };

@@ -17,6 +17,7 @@ public sealed class RoomsFeature : IFeature
         .Singleton<RoomStore>()
         .Component<RoomsService>()
         .AccountData<RoomAccounts>()
+        .Policy<RoomsDataPolicy>()
         .Background<RoomsShutdown>()
         .Counter("xmppprivacy_rooms_created_total", "Rooms created.")
         .Counter("xmppprivacy_rooms_joins_total", "Occupants who entered a room.")

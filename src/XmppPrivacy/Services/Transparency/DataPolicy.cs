@@ -40,7 +40,11 @@ public sealed record StorePolicy(
 /// A store's state: how many items it holds, how old its oldest item is (null when it keeps no time), and for a
 /// store that promises a count per group (messages per room) the size of its largest group.
 /// </summary>
-public sealed record StoreAudit(string Key, long Count, TimeSpan? OldestAge, long? LargestGroup = null);
+public sealed record StoreAudit(string Key, long Count, TimeSpan? OldestAge, long? LargestGroup = null)
+{
+    /// <summary>Items on disk that no record claims (files of a store that keeps files); each one breaks the promise.</summary>
+    public long Orphans { get; init; }
+}
 
 /// <summary>
 /// A feature's account of the data it keeps (<c>FeatureBuilder.Policy</c>): what the policy says of it, and

@@ -32,6 +32,13 @@ public sealed class RetentionAudit(IEnumerable<IDataPolicy> policies, SweepsOpti
 
     private AuditLine Judge(StorePolicy store, StoreAudit measured)
     {
+        var line = JudgeRetention(store, measured);
+        return measured.Orphans == 0 ? line
+            : line with { Promise = $"{line.Promise}; {measured.Orphans} orphan file(s) on disk", Pass = false };
+    }
+
+    private AuditLine JudgeRetention(StorePolicy store, StoreAudit measured)
+    {
         if (store.MaxAge is { } maxAge)
         {
             var allowed = maxAge + sweeps.Interval;

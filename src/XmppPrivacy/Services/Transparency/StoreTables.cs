@@ -9,6 +9,9 @@ namespace XmppPrivacy.Services.Transparency;
 /// </summary>
 public sealed record StoreTable(string Key, string Table, string AccountColumn, string? TimeColumn = null)
 {
+    /// <summary>Only rows whose column holds the value (e.g. one upload service's files, only stored ones).</summary>
+    public IReadOnlyList<(string Column, string Value)> Match { get; init; } = [];
+
     /// <summary>Count and oldest item of each table, in all or for one account.</summary>
     public static async Task<IReadOnlyList<StoreAudit>> MeasureAsync(IDatabase database, IEnumerable<StoreTable> tables, Account? account,
         DateTimeOffset now, CancellationToken cancellationToken)
@@ -19,7 +22,10 @@ public sealed record StoreTable(string Key, string Table, string AccountColumn, 
         {
             await using var command = connection.CreateCommand();
             var oldest = table.TimeColumn is null ? "NULL" : $"MIN({table.TimeColumn})";
-            command.CommandText = $"SELECT COUNT(*), {oldest} FROM {table.Table}" + (account is null ? ";" : $" WHERE {table.AccountColumn} = @account;");
+            var conditions = table.Match.Select((m, i) => $"{m.Column} = @match{i}").ToList();
+            if (account is not null) conditions.Add($"{table.AccountColumn} = @account");
+            command.CommandText = $"SELECT COUNT(*), {oldest} FROM {table.Table}" + (conditions.Count == 0 ? ";" : $" WHERE {string.Join(" AND ", conditions)};");
+            for (var i = 0; i < table.Match.Count; i++) Db.Add(command, $"@match{i}", table.Match[i].Value);
             if (account is { } one) Db.Add(command, "@account", one.Key);
             await using var row = await command.ExecuteReaderAsync(cancellationToken);
             await row.ReadAsync(cancellationToken);

@@ -205,6 +205,48 @@ public sealed class UploadStore(IDatabase database, UploadFiles files) : IAccoun
         return deleted;
     }
 
+    /// <summary>The stored (complete, unexpired) files of <paramref name="account"/>, oldest first, for the export.</summary>
+    public async Task<IReadOnlyList<UploadRow>> FilesOfAsync(Account account, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT id, owner, service, name, size, content_type, token_hash, state, created_ms, expires_ms FROM upload_files
+            WHERE owner = @owner AND state = 'stored' AND expires_ms > @now ORDER BY created_ms;
+            """;
+        Db.Add(command, "@owner", account.Key);
+        Db.Add(command, "@now", now.ToUnixTimeMilliseconds());
+        var rows = new List<UploadRow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) rows.Add(Read(reader));
+        return rows;
+    }
+
+    /// <summary>
+    /// Files on disk that no row claims, for the audit. Rows are read first and each candidate is checked again,
+    /// so an upload finishing or a deletion running meanwhile is not taken for an orphan.
+    /// </summary>
+    public async Task<long> OrphanCountAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT id FROM upload_files;";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) known.Add(reader.GetString(0));
+        }
+        long orphans = 0;
+        foreach (var id in files.ListIds().Where(id => !known.Contains(id)))
+        {
+            await using var again = connection.CreateCommand();
+            again.CommandText = "SELECT COUNT(*) FROM upload_files WHERE id = @id;";
+            Db.Add(again, "@id", id);
+            if ((long)(await again.ExecuteScalarAsync(cancellationToken))! == 0 && File.Exists(files.PathOf(id))) orphans++;
+        }
+        return orphans;
+    }
+
     public async IAsyncEnumerable<Account> AccountsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

@@ -24,6 +24,8 @@ public sealed class UploadsFeature : IFeature
             .Singleton<UploadHttp>()
             .AccountData<UploadStore>()
             .Component<UploadService>()
+            .Component<UploadCommands>()
+            .Policy<UploadsDataPolicy>()
             .Sweep<UploadSweep>()
             .Background<UploadStartup>()
             .Http(UploadHttp.Map)

@@ -43,6 +43,42 @@ public sealed class RetentionAuditTests : ArchiveTestStore
         Assert.False((await Audit().RunAsync(null, CancellationToken.None)).Single(l => l.Store.Key == "archive").Pass);
     }
 
+    [Theory]
+    [InlineData(10, 0, true)]
+    [InlineData(11, 0, false)]
+    [InlineData(3, 1, false)]
+    public async Task A_store_promising_a_count_fails_when_its_largest_group_holds_more_and_any_orphan_fails_a_store(long largest, long orphans, bool pass)
+    {
+        var audit = new RetentionAudit([new Counted(new StoreAudit("room-history", 40, TimeSpan.FromDays(30), largest) { Orphans = orphans })],
+            new SweepsOptions(), Time);
+
+        var line = Assert.Single(await audit.RunAsync(null, CancellationToken.None));
+
+        Assert.Equal(pass, line.Pass);
+        Assert.StartsWith("at most 10 each", line.Promise);
+    }
+
+    /// <summary>A store that promises ten items per group, reporting what it is given.</summary>
+    private sealed class Counted(StoreAudit measured) : IDataPolicy
+    {
+        public IEnumerable<StorePolicy> Stores() =>
+        [
+            new("room-history", "rooms.example.org", new Text("Rooms", "Räume"), new Text("", ""), new Text("", ""), new Text("", ""), new Text("", ""))
+            {
+                Content = true,
+                MaxCount = 10,
+            },
+        ];
+
+        public Task<IReadOnlyList<StoreAudit>> AuditAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<StoreAudit>>([measured]);
+
+        public Task<IReadOnlyList<StoreAudit>> AboutAsync(Account account, DateTimeOffset now, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<StoreAudit>>([]);
+
+        public Task ExportAsync(Account account, Utf8JsonWriter json, DateTimeOffset now, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
     [Fact]
     public async Task The_export_holds_the_owners_messages_and_preferences_and_nothing_of_anybody_else()
     {
