@@ -53,8 +53,11 @@ public sealed class ComponentUnderTest : IAsyncDisposable
             ["Upload:StoragePath"] = Path.Combine(state, "uploads"),
             ["Log:Level"] = "Information",
         };
-        if (overrides is not null) foreach (var (k, v) in overrides) values[k] = v;
         features ??= Catalogue.Features;
+        // The test servers declare the demo's clipboard service too: serve it, as the demo does, so that no
+        // domain a client discovers is a component that never connects.
+        if (features.Any(f => f is XmppPrivacy.Services.Uploads.UploadsFeature)) values["Upload:Services"] = "clipboard.localhost=24h";
+        if (overrides is not null) foreach (var (k, v) in overrides) values[k] = v;
         var settings = Settings.From(Settings.Load(null, values), Catalogue.OptionTypesOf(features));
         var log = new StringWriter();
         var synchronised = TextWriter.Synchronized(log);
