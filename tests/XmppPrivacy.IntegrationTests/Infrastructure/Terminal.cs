@@ -15,7 +15,7 @@ public sealed class Terminal : IAsyncDisposable
     public static async Task<Terminal> StartAsync(string command, ClientHome home)
     {
         var terminal = new Terminal("xp-" + Guid.NewGuid().ToString("N")[..10]);
-        var (code, output) = await Repo.RunAsync("tmux", ["-L", terminal._socket, "new-session", "-d", "-x", "160", "-y", "45",
+        var (code, output) = await Repo.RunAsync("tmux", ["-L", terminal._socket, "new-session", "-d", "-x", "160", "-y", "100",
             $"setpriv --reuid=65534 --regid=65534 --clear-groups env HOME={home.Path} XDG_CONFIG_HOME={home.Path}/.config " +
             $"XDG_DATA_HOME={home.Path}/.local/share TERM=xterm-256color {command}"]);
         Assert.True(code == 0, output);

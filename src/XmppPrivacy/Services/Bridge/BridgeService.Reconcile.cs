@@ -18,6 +18,23 @@ public sealed partial class BridgeService
     /// <summary>Deletes the data of accounts the server no longer has; returns how many accounts were purged.</summary>
     public async Task<int> ReconcileAsync(CancellationToken cancellationToken)
     {
+        // One reconciliation at a time (the sweep's and the one after a greeting may meet): two runs reading the
+        // same accounts would both delete, and count, an account that is gone.
+        await _reconciling.WaitAsync(cancellationToken);
+        try
+        {
+            return await ReconcileOnceAsync(cancellationToken);
+        }
+        finally
+        {
+            _reconciling.Release();
+        }
+    }
+
+    private readonly SemaphoreSlim _reconciling = new(1, 1);
+
+    private async Task<int> ReconcileOnceAsync(CancellationToken cancellationToken)
+    {
         if (_outbound is not { } outbound || !_state.Present) return 0;
         var known = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var owner in owners)

@@ -31,9 +31,9 @@ public sealed class DataPolicyForm(PrivacyPolicy policy, TransparencyOptions opt
             FormField.Boolean("encryption_at_rest", value: options.EncryptionAtRest),
             FormField.ListMulti("access_policy", null, ["admins"], []),
         };
+        // The policy itself (every store, both languages) is at the tos address; extra_info is left out so that a
+        // client showing disco#info stays readable.
         fields.Add(FormField.TextSingle("tos", value: address.Url));
-        if (stores.Count > 0)
-            fields.Add(FormField.TextMulti("extra_info", values: stores.Select(s => $"{s.Title.En}: {s.HowLong.En}")));
         return DataForm.Extended(FormType, [.. fields]);
     }
 
