@@ -28,11 +28,13 @@ internal sealed class DomainRoutes
         var delegatedFeatures = new List<(string Namespace, string Feature)>();
         var commands = new List<CommandDeclaration>();
         string? entityOwner = null;
+        var fallbackIdentities = new List<Identity>();
         foreach (var service in services.Where(s => s.Domains is null || s.Domains.Contains(domain)))
         {
             var builder = new ServiceBuilder(domain);
             service.Declare(builder);
             routes.Identities.AddRange(builder.IdentityList);
+            fallbackIdentities.AddRange(builder.FallbackIdentityList);
             routes.Features.UnionWith(builder.FeatureSet);
             foreach (var form in builder.InfoForms)
             {
@@ -92,6 +94,7 @@ internal sealed class DomainRoutes
                     set.UnionWith(extra[ns]);
                 }
         if (commands.Count > 0) routes.AddCommands(new Commands(domain, commands));
+        if (routes.Identities.Count == 0) routes.Identities.AddRange(fallbackIdentities);
         // Disco is the router's own: it is derived from the declarations above.
         routes.Features.Add(Ns.DiscoInfo.NamespaceName);
         routes.Features.Add(Ns.DiscoItems.NamespaceName);

@@ -7,6 +7,7 @@ namespace XmppPrivacy.Routing;
 public sealed class ServiceBuilder(string domain)
 {
     internal readonly List<Identity> IdentityList = [];
+    internal readonly List<Identity> FallbackIdentityList = [];
     internal readonly SortedSet<string> FeatureSet = new(StringComparer.Ordinal);
     internal readonly Dictionary<(string Type, XName Child), IqHandler> IqRoutes = [];
     internal readonly Dictionary<(string Type, XName Child), IqHandler> DelegatedRoutes = [];
@@ -27,6 +28,16 @@ public sealed class ServiceBuilder(string domain)
     public ServiceBuilder Identity(string category, string type, string? name = null)
     {
         IdentityList.Add(new Identity(category, type, name));
+        return this;
+    }
+
+    /// <summary>
+    /// An identity the domain shows only when no service declares one (XEP-0030 wants at least one), so that a
+    /// domain with a service of its own says only what that service is (<c>store/file</c>, <c>conference/text</c>).
+    /// </summary>
+    public ServiceBuilder FallbackIdentity(string category, string type, string? name = null)
+    {
+        FallbackIdentityList.Add(new Identity(category, type, name));
         return this;
     }
 

@@ -22,9 +22,13 @@ public sealed class CoreService(string? privacyDomain = null) : IComponentServic
 
     public IReadOnlyCollection<string>? Domains => null;
 
-    public void Declare(ServiceBuilder service) => service
-        .Identity("component", "generic",
-            string.Equals(service.Domain, privacyDomain, StringComparison.OrdinalIgnoreCase) ? PrivacyServiceName : "XmppPrivacy")
+    /// <summary>The privacy domain is the privacy service; another domain is generic only until its own service says what it is.</summary>
+    private ServiceBuilder Identify(ServiceBuilder service) =>
+        string.Equals(service.Domain, privacyDomain, StringComparison.OrdinalIgnoreCase)
+            ? service.Identity("component", "generic", PrivacyServiceName)
+            : service.FallbackIdentity("component", "generic", "XmppPrivacy");
+
+    public void Declare(ServiceBuilder service) => Identify(service)
         .Feature(Ns.Ping.NamespaceName)
         .Feature(Ns.Version.NamespaceName)
         .Iq("get", Ns.Ping + "ping", (_, _) => ValueTask.FromResult(IqReply.Empty))

@@ -29,6 +29,24 @@ public sealed class CoreServiceTests
     }
 
     [Fact]
+    public async Task A_domain_whose_service_says_what_it_is_shows_only_that_identity_and_the_privacy_domain_keeps_its_own()
+    {
+        var router = new Router(["privacy.localhost", "upload.localhost"],
+            [new CoreService("privacy.localhost"), new Named("upload.localhost", "store", "file"), new Named("privacy.localhost", "automation", "x")],
+            new IqTracker(), new TestLog().For<Router>());
+
+        Assert.Equal([("store", "file", "Named")], await IdentitiesAsync(router, "upload.localhost"));
+        Assert.Equal([("component", "generic", "Privacy service"), ("automation", "x", "Named")], await IdentitiesAsync(router, "privacy.localhost"));
+    }
+
+    private sealed class Named(string domain, string category, string type) : IComponentService
+    {
+        public IReadOnlyCollection<string>? Domains => [domain];
+
+        public void Declare(ServiceBuilder service) => service.Identity(category, type, "Named");
+    }
+
+    [Fact]
     public async Task The_privacy_domain_is_recognised_whatever_the_case_it_is_configured_in()
     {
         var router = new Router(["privacy.example"], [new CoreService("Privacy.Example")], new IqTracker(), new TestLog().For<Router>());
