@@ -27,7 +27,8 @@
 # Prints one table and the ratios component / mod_muc from the same run. Exit 1 when a check fails (lost or refused
 # messages, wrong history lengths), after the table. Takes about 4–6 minutes on a busy 2-core machine, most of it
 # creating the 10,000 rooms. Figures and analysis: bench/README.md, "Rooms: fan-out, joins and memory".
-# Options are the environment variables above and ROOMS_BENCH_ONLY=component|mod_muc|memory (run one part),
+# Options are the environment variables above and ROOMS_BENCH_ONLY=component|mod_muc|memory (the parts to run, e.g.
+# "component mod_muc"),
 # ROOMS_BENCH_KEEP=1 (keep the temp directory with logs and databases), ROOMS_BENCH_COMPONENT_DIR (a component already
 # built, instead of building src/).
 set -euo pipefail
@@ -322,7 +323,7 @@ run_memory_steps() {
 }
 
 configs=(component mod_muc memory)
-[ -n "$only" ] && configs=("$only")
+[ -n "$only" ] && read -r -a configs <<<"$only"
 for config in "${configs[@]}"; do
 	if [ "$config" = memory ]; then
 		run_memory || failures+=("memory: could not run")
