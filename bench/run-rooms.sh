@@ -25,7 +25,7 @@
 #      on that database, RSS after the same idle settle with 10,000 rooms stored, and again after
 #      ROOMS_BENCH_TOUCH (100) of them were entered and left (each must show 10 history messages).
 # Prints one table and the ratios component / mod_muc from the same run. Exit 1 when a check fails (lost or refused
-# messages, wrong history lengths), after the table. Takes about 4–6 minutes on a busy 2-core machine, most of it
+# messages, wrong history lengths), after the table. Took 8 minutes on a busy 2-core machine (load 6–10), most of it
 # creating the 10,000 rooms. Figures and analysis: bench/README.md, "Rooms: fan-out, joins and memory".
 # Options are the environment variables above and ROOMS_BENCH_ONLY=component|mod_muc|memory (the parts to run, e.g.
 # "component mod_muc"),
