@@ -91,6 +91,17 @@ internal sealed class C2sClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Reads whole top-level stanzas until the stream ends, calling <paramref name="onStanza"/> with each (the rooms
+    /// benchmark needs bodies, delays and subjects, not only the start tag).
+    /// </summary>
+    public async Task ReadStanzasAsync(Action<XElement> onStanza, CancellationToken cancellationToken)
+    {
+        var reader = _reader ?? throw new InvalidOperationException("Not connected.");
+        while (await NextTopLevelElementAsync(reader, cancellationToken))
+            onStanza(await ReadElementAsync(reader, cancellationToken));
+    }
+
     private async Task OpenStreamAsync(CancellationToken cancellationToken)
     {
         await SendAsync($"<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='{StreamsNs}' to='{Domain}' version='1.0'>",

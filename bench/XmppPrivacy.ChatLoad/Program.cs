@@ -25,6 +25,7 @@ internal static class Program
 
     private static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "rooms") return await RoomsLoad.RunAsync(args[1..]);
         Options options;
         try
         {
