@@ -19,7 +19,8 @@
 # Exits 1 when a transfer failed, a sha256 differed or a concurrent PUT was refused, after printing what it has.
 # Files are deleted as soon as they are measured; everything lives in one temp folder under ${TMPDIR:-/tmp}, which
 # needs about 3 GiB free (the 1 GiB source and one stored copy at a time), deleted at the end (also on failure).
-# Takes about 2 minutes on 2 cores. Figures and analysis: bench/README.md, "Uploads: throughput against nginx and
+# Each server gets one unmeasured 1 MiB PUT and GET first (warm-up). Takes about 10 minutes on 2 cores, most of
+# it mod_http_file_share's 1 GiB PUT (a few MB/s here). Figures and analysis: bench/README.md, "Uploads: throughput against nginx and
 # mod_http_file_share". Options: UPLOAD_BENCH_SIZES (MiB, default "10 1024"), UPLOAD_BENCH_CONCURRENT (100),
 # UPLOAD_BENCH_KEEP=1 (keep the temp folder with the logs), UPLOAD_BENCH_COMPONENT_DIR (a component already built).
 set -euo pipefail
@@ -252,6 +253,20 @@ rss_summary() { # file label
 	awk -v label="$2" 'NR == 1 { base = $1 } { if ($1 > peak) peak = $1; n++ }
 		END { printf "%-22s baseline %6.1f MB, peak %6.1f MB, peak - baseline %+6.1f MB (%d samples)\n", label, base / 1024, peak / 1024, (peak - base) / 1024, n }' "$1"
 }
+
+# Warm-up, not measured: one 1 MiB PUT and GET to each server (the component's JIT, Prosody's first slot).
+warm="$tmp/warm.bin"
+head -c $((1024 * 1024)) /dev/urandom >"$warm"
+for target in nginx component share; do
+	read -r put get auth < <(slot "$target" $((1024 * 1024)) "warm-$target.bin") || true
+	[ -n "${put:-}" ] || continue
+	auth_header=()
+	[ "$auth" != - ] && auth_header=(-H "Authorization: $auth")
+	curl -sS -X PUT -T "$warm" -H 'Expect:' -H 'Content-Type: application/octet-stream' "${auth_header[@]}" -o /dev/null "$put" 2>>"$tmp/curl.err" || true
+	curl -sS -o /dev/null "$get" 2>>"$tmp/curl.err" || true
+	delete_stored "$target" "warm-$target.bin" "$get"
+done
+rm -f "$warm"
 
 declare -A put_rate get_rate
 row_format='%-10s %-20s %10s %10s %8s'
