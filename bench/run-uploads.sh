@@ -258,6 +258,7 @@ rss_summary() { # file label
 warm="$tmp/warm.bin"
 head -c $((1024 * 1024)) /dev/urandom >"$warm"
 for target in nginx component share; do
+	put="" get="" auth=""
 	read -r put get auth < <(slot "$target" $((1024 * 1024)) "warm-$target.bin") || true
 	[ -n "${put:-}" ] || continue
 	auth_header=()
@@ -281,6 +282,7 @@ for mib in $sizes_mib; do
 		label=$target
 		[ "$target" = share ] && label=mod_http_file_share
 		name="bench-$mib-$target.bin"
+		put="" get="" auth=""
 		read -r put get auth < <(slot "$target" "$bytes" "$name") || true
 		if [ -z "${put:-}" ]; then
 			failures+=("$label $mib MiB: no slot ($(tail -n 1 "$tmp/slots.err" 2>/dev/null))")
