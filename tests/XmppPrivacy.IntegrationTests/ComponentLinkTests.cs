@@ -17,7 +17,7 @@ public sealed class ComponentLinkTests
 
         var health = await component.HealthAsync();
         var domains = health.GetProperty("links").EnumerateArray().Select(l => l.GetProperty("domain").GetString()).ToList();
-        Assert.Equal([ProsodyServer.PrivacyDomain, ProsodyServer.RoomsDomain, ProsodyServer.UploadDomain], domains);
+        Assert.Equal(["clipboard.localhost", ProsodyServer.PrivacyDomain, ProsodyServer.RoomsDomain, ProsodyServer.UploadDomain], domains);
         var log = prosody.Log();
         Assert.Contains("privacy.localhost:component", log);
         Assert.Contains("External component successfully authenticated", log);

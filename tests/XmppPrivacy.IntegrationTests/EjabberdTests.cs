@@ -23,7 +23,7 @@ public sealed class EjabberdTests
 
         var health = await component.HealthAsync();
         var domains = health.GetProperty("links").EnumerateArray().Select(l => l.GetProperty("domain").GetString()).ToList();
-        Assert.Equal([EjabberdServer.PrivacyDomain, EjabberdServer.RoomsDomain, EjabberdServer.UploadDomain], domains);
+        Assert.Equal(["clipboard.localhost", EjabberdServer.PrivacyDomain, EjabberdServer.RoomsDomain, EjabberdServer.UploadDomain], domains);
         foreach (var domain in domains)
             await ejabberd.WaitForLogAsync($"Accepted external component handshake authentication for {domain} from 127.0.0.1");
         Assert.DoesNotContain("Failed external component handshake authentication", ejabberd.Log());
