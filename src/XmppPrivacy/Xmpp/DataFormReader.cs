@@ -60,4 +60,16 @@ public static class DataFormReader
                 return StanzaError.BadRequest($"The field '{field.Label ?? field.Var}' is required.");
         return read;
     }
+
+    /// <summary>An XEP-0004 boolean: 1/true or 0/false, exactly one value.</summary>
+    public static bool TryBoolean(IReadOnlyList<string> values, out bool value)
+    {
+        value = false;
+        switch (values)
+        {
+            case ["1" or "true"]: value = true; return true;
+            case ["0" or "false"]: return true;
+            default: return false;
+        }
+    }
 }

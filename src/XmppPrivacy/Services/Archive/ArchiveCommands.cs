@@ -32,7 +32,7 @@ public sealed class ArchiveCommands(Domains domains, ArchiveService archive, Arc
     private async ValueTask<CommandResult> SetArchivingAsync(IqRequest request, IReadOnlyDictionary<string, IReadOnlyList<string>> submitted,
         CancellationToken cancellationToken)
     {
-        if (!TryBoolean(submitted["archiving"], out var on)) return StanzaError.BadRequest("'archiving' must be true or false.");
+        if (!DataFormReader.TryBoolean(submitted["archiving"], out var on)) return StanzaError.BadRequest("'archiving' must be true or false.");
         var owner = request.From.Bare;
         var prefs = await store.GetPrefsAsync(owner, cancellationToken);
         var changed = prefs with { Default = on ? ArchivePolicy.Always : ArchivePolicy.Never };
@@ -45,21 +45,9 @@ public sealed class ArchiveCommands(Domains domains, ArchiveService archive, Arc
     private async ValueTask<CommandResult> DeleteAsync(IqRequest request, IReadOnlyDictionary<string, IReadOnlyList<string>> submitted,
         CancellationToken cancellationToken)
     {
-        if (!TryBoolean(submitted["confirm"], out var confirmed)) return StanzaError.BadRequest("'confirm' must be true or false.");
+        if (!DataFormReader.TryBoolean(submitted["confirm"], out var confirmed)) return StanzaError.BadRequest("'confirm' must be true or false.");
         if (!confirmed) return CommandResult.Completed("Nothing was deleted.");
         var deleted = await store.DeleteMessagesAsync(Account.From(request.From.Bare), cancellationToken);
         return CommandResult.Completed($"{deleted} archived message(s) deleted.");
-    }
-
-    /// <summary>An XEP-0004 boolean: 1/true or 0/false, exactly one value.</summary>
-    internal static bool TryBoolean(IReadOnlyList<string> values, out bool value)
-    {
-        value = false;
-        switch (values)
-        {
-            case ["1" or "true"]: value = true; return true;
-            case ["0" or "false"]: return true;
-            default: return false;
-        }
     }
 }

@@ -26,7 +26,7 @@ public sealed class UploadCommands(Domains domains, UploadStore store) : ICompon
     private async ValueTask<CommandResult> DeleteAsync(IqRequest request, IReadOnlyDictionary<string, IReadOnlyList<string>> submitted,
         CancellationToken cancellationToken)
     {
-        if (!Archive.ArchiveCommands.TryBoolean(submitted["confirm"], out var confirmed)) return StanzaError.BadRequest("'confirm' must be true or false.");
+        if (!DataFormReader.TryBoolean(submitted["confirm"], out var confirmed)) return StanzaError.BadRequest("'confirm' must be true or false.");
         if (!confirmed) return CommandResult.Completed("Nothing was deleted.");
         var deleted = await store.DeleteAccountAsync(Account.From(request.From.Bare), cancellationToken);
         return CommandResult.Completed($"{deleted} file(s) deleted.");
