@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using XmppPrivacy.Storage;
 
 namespace XmppPrivacy.Services.Accounts;
@@ -55,22 +54,9 @@ public sealed class IncarnationStore(IDatabase database) : IAccountData
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async ValueTask<int> DeleteAccountAsync(Account account, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM account_incarnations WHERE account = @account;";
-        Db.Add(command, "@account", account.Key);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public ValueTask<int> DeleteAccountAsync(Account account, CancellationToken cancellationToken) =>
+        AccountRows.DeleteAsync(database, "account_incarnations", "account", account, cancellationToken);
 
-    public async IAsyncEnumerable<Account> AccountsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT account FROM account_incarnations ORDER BY account;";
-        await using var rows = await command.ExecuteReaderAsync(cancellationToken);
-        while (await rows.ReadAsync(cancellationToken))
-            if (Account.TryParse(rows.GetString(0), out var account)) yield return account;
-    }
+    public IAsyncEnumerable<Account> AccountsAsync(CancellationToken cancellationToken) =>
+        AccountRows.ListAsync(database, "account_incarnations", "account", cancellationToken);
 }

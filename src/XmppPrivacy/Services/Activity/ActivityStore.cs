@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Runtime.CompilerServices;
 using XmppPrivacy.Services.Accounts;
 using XmppPrivacy.Storage;
 
@@ -81,24 +80,11 @@ public sealed class ActivityStore(IDatabase database) : IAccountData
         return list;
     }
 
-    public async ValueTask<int> DeleteAccountAsync(Account account, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM last_activity WHERE account = @account;";
-        Db.Add(command, "@account", account.Key);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public ValueTask<int> DeleteAccountAsync(Account account, CancellationToken cancellationToken) =>
+        AccountRows.DeleteAsync(database, "last_activity", "account", account, cancellationToken);
 
-    public async IAsyncEnumerable<Account> AccountsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT account FROM last_activity ORDER BY account;";
-        await using var rows = await command.ExecuteReaderAsync(cancellationToken);
-        while (await rows.ReadAsync(cancellationToken))
-            if (Account.TryParse(rows.GetString(0), out var account)) yield return account;
-    }
+    public IAsyncEnumerable<Account> AccountsAsync(CancellationToken cancellationToken) =>
+        AccountRows.ListAsync(database, "last_activity", "account", cancellationToken);
 
     private static ActivityRecord Read(DbDataReader rows) => new(Account.Parse(rows.GetString(0)),
         rows.IsDBNull(1) ? null : DateTimeOffset.FromUnixTimeMilliseconds(rows.GetInt64(1)),
