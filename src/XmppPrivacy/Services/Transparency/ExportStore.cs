@@ -23,7 +23,15 @@ public sealed class ExportStore : IAccountData, ISweep
 
     private sealed record Waiting(Account Account, string Path, DateTimeOffset Expires);
 
+    /// <summary>An export being written; deleting its account while it is written discards it.</summary>
+    private sealed class Writing(Account account)
+    {
+        public Account Account { get; } = account;
+        public bool Discarded { get; set; }
+    }
+
     private readonly ConcurrentDictionary<string, Waiting> _waiting = new(StringComparer.Ordinal);
+    private readonly List<Writing> _writing = [];
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
 
@@ -41,14 +49,17 @@ public sealed class ExportStore : IAccountData, ISweep
 
     /// <summary>
     /// Writes an export of <paramref name="account"/> with <paramref name="write"/> and returns its token, or null
-    /// when too many exports wait. An export still waiting for the account is replaced.
+    /// when too many exports wait or the account was deleted while its export was written (the file is deleted
+    /// then: an export never outlives its account). An export still waiting for the account is replaced.
     /// </summary>
     public async Task<string?> CreateAsync(Account account, Func<Utf8JsonWriter, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
+        var writing = new Writing(account);
         lock (_gate)
         {
             foreach (var old in _waiting.Where(w => w.Value.Account == account).ToList()) Forget(old.Key);
-            if (_waiting.Count >= MaxWaiting) return null;
+            if (_waiting.Count + _writing.Count >= MaxWaiting) return null;
+            _writing.Add(writing);
         }
         Directory.CreateDirectory(Folder);
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
@@ -67,9 +78,19 @@ public sealed class ExportStore : IAccountData, ISweep
         catch
         {
             File.Delete(temporary);
+            lock (_gate) _writing.Remove(writing);
             throw;
         }
-        _waiting[token] = new Waiting(account, path, _time.GetUtcNow() + Lifetime);
+        lock (_gate)
+        {
+            _writing.Remove(writing);
+            if (writing.Discarded)
+            {
+                File.Delete(path);
+                return null;
+            }
+            _waiting[token] = new Waiting(account, path, _time.GetUtcNow() + Lifetime);
+        }
         return token;
     }
 
@@ -105,9 +126,14 @@ public sealed class ExportStore : IAccountData, ISweep
 
     public ValueTask<int> DeleteAccountAsync(Account account, CancellationToken cancellationToken)
     {
-        var tokens = _waiting.Where(w => w.Value.Account == account).Select(w => w.Key).ToList();
-        foreach (var token in tokens) Forget(token);
-        return ValueTask.FromResult(tokens.Count);
+        lock (_gate)
+        {
+            var tokens = _waiting.Where(w => w.Value.Account == account).Select(w => w.Key).ToList();
+            foreach (var token in tokens) Forget(token);
+            var writing = _writing.Where(w => w.Account == account).ToList();
+            foreach (var export in writing) export.Discarded = true;
+            return ValueTask.FromResult(tokens.Count + writing.Count);
+        }
     }
 
     public async IAsyncEnumerable<Account> AccountsAsync([EnumeratorCancellation] CancellationToken cancellationToken)

@@ -83,4 +83,25 @@ public sealed class ExportStoreTests : IDisposable
 
         Assert.False(Directory.Exists(restarted.Folder));
     }
+
+    [Fact]
+    public async Task Deleting_the_account_while_its_export_is_written_leaves_no_export_behind()
+    {
+        var store = Store();
+        var token = await store.CreateAsync(Alice, async (json, ct) =>
+        {
+            json.WriteStartObject();
+            json.WriteString("text", "written before the deletion");
+            await json.FlushAsync(ct);
+            // The account is deleted (in-band, prosodyctl, reconciliation) while its data is being written.
+            Assert.Equal(1, await store.DeleteAccountAsync(Alice, ct));
+            json.WriteString("more", "written after it");
+            json.WriteEndObject();
+        }, CancellationToken.None);
+
+        Assert.Null(token);
+        Assert.Equal(0, store.Count);
+        Assert.Empty(Directory.GetFiles(store.Folder));
+        Assert.NotNull(await ExportAsync(store, Account.Parse("bob@example.org")));
+    }
 }
