@@ -12,6 +12,7 @@ namespace XmppPrivacy.IntegrationTests;
 public sealed class AccountIncarnationTests
 {
     private static readonly XNamespace Mam = "urn:xmpp:mam:2";
+    private static readonly XNamespace Data = "jabber:x:data";
 
     [Fact]
     public async Task Carol_deleted_with_prosodyctl_and_registered_again_in_band_at_once_starts_with_default_prefs_and_an_empty_archive()
@@ -61,6 +62,36 @@ public sealed class AccountIncarnationTests
         Assert.Equal(1, Count(after, "last_activity", "account", "bob@localhost")); // bob's data stays
         Assert.Equal(0, await after.MetricAsync("xmppprivacy_accounts_reconciled_total")); // carol exists: a re-creation, not a deletion
         Assert.Empty(after.ErrorLines());
+    }
+
+    [Fact]
+    public async Task Carol_deleted_and_created_again_in_the_admin_shell_at_once_inherits_nothing_and_her_waiting_export_is_gone()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody);
+        await ComponentChecks.WaitForBridgeAsync(component);
+        await OptedInCarolWithArchiveAsync(prosody, component);
+        Uri export;
+        await using (var carol = await XmppTestClient.LoginAsync(prosody.C2sPort, "carol", "carol-secret"))
+        {
+            var done = await TransparencyTests.RunAsync(carol, "export");
+            export = new Uri(done.Descendants(Data + "field").Single(f => (string?)f.Attribute("var") == "url").Element(Data + "value")!.Value);
+        }
+        var exports = Path.Combine(Path.GetDirectoryName(component.DatabasePath)!, "exports");
+        Assert.Single(Directory.GetFiles(exports));
+
+        // The admin shell deletes and creates again, one right after the other, with nobody logged in.
+        var (code, output) = await prosody.ProsodyctlAsync("shell", "user", "delete", "carol@localhost");
+        Assert.True(code == 0, output);
+        (code, output) = await prosody.ProsodyctlAsync("shell", "user", "create", "carol@localhost", "new-carol-secret");
+        Assert.True(code == 0, output);
+        await Repo.WaitUntilAsync(async () => await component.MetricAsync("xmppprivacy_accounts_deleted_total") == 1,
+            TimeSpan.FromSeconds(10), "the deletion arrived");
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await component.Http.GetAsync(export.PathAndQuery)).StatusCode);
+        Assert.Empty(Directory.GetFiles(exports));
+        await AssertNewCarolInheritsNothingAsync(prosody, component, "new-carol-secret");
+        Assert.Empty(component.ErrorLines());
     }
 
     [Fact]

@@ -27,7 +27,8 @@ public sealed class TransparencyTests
         ["Transparency:Backups"] = "Nightly, kept for 14 days.",
     };
 
-    private static async Task<XElement> RunAsync(XmppTestClient client, string node, params (string Var, string Value)[] fields)
+    /// <summary>Runs the self-service command <paramref name="node"/> on privacy.localhost to completion.</summary>
+    internal static async Task<XElement> RunAsync(XmppTestClient client, string node, params (string Var, string Value)[] fields)
     {
         var first = await client.IqAsync($"<iq type='set' to='privacy.localhost'><command xmlns='{Commands.NamespaceName}' node='{node}' action='execute'/></iq>");
         Assert.Equal("result", (string?)first.Attribute("type"));
