@@ -18,34 +18,22 @@ import sys
 import time
 
 import slixmpp
-from slixmpp.exceptions import IqError
+
+from inband import refuse, register_in_band
 
 
 class Account(slixmpp.ClientXMPP):
     def __init__(self, jid, password):
         super().__init__(jid, password)
-        for plugin in ("xep_0030", "xep_0059", "xep_0077", "xep_0297", "xep_0313", "xep_0441"):
+        for plugin in ("xep_0030", "xep_0059", "xep_0297", "xep_0313", "xep_0441"):
             self.register_plugin(plugin)
-        self._always_send_everything = True  # registration happens before the session starts
-        self["xep_0077"].force_registration = True
+        register_in_band(self, refuse)
         self["feature_mechanisms"].unencrypted_plain = True  # loopback only
         self.started = asyncio.get_event_loop().create_future()
         self.received = []
-        self.add_event_handler("register", self.on_register)
         self.add_event_handler("session_start", self.on_start)
         self.add_event_handler("failed_auth", lambda _: self.started.done() or self.started.set_exception(RuntimeError("authentication failed")))
         self.add_event_handler("message", self.on_message)
-
-    async def on_register(self, _):
-        iq = self.Iq()
-        iq["type"] = "set"
-        iq["register"]["username"] = self.boundjid.user
-        iq["register"]["password"] = self.password
-        try:
-            await iq.send(timeout=10)
-        except IqError as e:
-            if e.iq["error"]["condition"] != "conflict":
-                raise
 
     def on_start(self, _):
         self.send_presence()

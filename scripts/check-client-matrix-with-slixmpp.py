@@ -17,7 +17,8 @@ import sys
 import time
 
 import slixmpp
-from slixmpp.exceptions import IqError
+
+from inband import refuse, register_in_band
 
 ONLINE = ["online one from bob", "online two from bob"]
 REPLY = "reply from the client"
@@ -28,15 +29,13 @@ EXPECTED = ONLINE + [REPLY] + OFFLINE
 class Account(slixmpp.ClientXMPP):
     def __init__(self, jid, password, ca_cert):
         super().__init__(jid, password)
-        for plugin in ("xep_0030", "xep_0059", "xep_0077", "xep_0297", "xep_0313", "xep_0441"):
+        for plugin in ("xep_0030", "xep_0059", "xep_0297", "xep_0313", "xep_0441"):
             self.register_plugin(plugin)
         self.ca_certs = ca_cert
-        self._always_send_everything = True  # registration happens before the session starts
-        self["xep_0077"].force_registration = True
+        register_in_band(self, refuse)
         self.started = asyncio.get_event_loop().create_future()
         self.received = []
         self.tls = None
-        self.add_event_handler("register", self.on_register)
         self.add_event_handler("session_start", self.on_start)
         self.add_event_handler("ssl_invalid_cert", lambda _: self.fail("the server's certificate was not trusted"))
         self.add_event_handler("failed_auth", lambda _: self.fail("authentication failed"))
@@ -45,17 +44,6 @@ class Account(slixmpp.ClientXMPP):
     def fail(self, why):
         if not self.started.done():
             self.started.set_exception(RuntimeError(why))
-
-    async def on_register(self, _):
-        iq = self.Iq()
-        iq["type"] = "set"
-        iq["register"]["username"] = self.boundjid.user
-        iq["register"]["password"] = self.password
-        try:
-            await iq.send(timeout=10)
-        except IqError as e:
-            if e.iq["error"]["condition"] != "conflict":
-                raise
 
     def on_start(self, _):
         ssl = self.transport.get_extra_info("ssl_object") if self.transport else None

@@ -21,6 +21,8 @@ import time
 import aiohttp
 import slixmpp
 
+from inband import register_in_band
+
 
 class Check(slixmpp.ClientXMPP):
     def __init__(self, jid, password, register, upload, clipboard, expires_after):
@@ -29,30 +31,16 @@ class Check(slixmpp.ClientXMPP):
         self.upload = upload
         self.clipboard = clipboard
         self.expires_after = expires_after
-        for plugin in ("xep_0030", "xep_0077", "xep_0363"):
+        for plugin in ("xep_0030", "xep_0363"):
             self.register_plugin(plugin)
         if register:
-            self._always_send_everything = True
-            self["xep_0077"].force_registration = True
-            self.add_event_handler("register", self.on_register)
+            register_in_band(self, lambda condition: self.fail(f"registration refused: {condition}"), say=print)
         self.add_event_handler("session_start", self.on_start)
         self.add_event_handler("failed_auth", lambda _: self.fail("authentication failed"))
 
     def fail(self, why):
         print(f"FAIL: {why}")
         self.disconnect()
-
-    async def on_register(self, _):
-        iq = self.Iq()
-        iq["type"] = "set"
-        iq["register"]["username"] = self.boundjid.user
-        iq["register"]["password"] = self.password
-        try:
-            await iq.send(timeout=10)
-            print(f"registered {self.boundjid.bare}")
-        except slixmpp.exceptions.IqError as e:
-            if e.iq["error"]["condition"] != "conflict":
-                self.fail(f"registration refused: {e.iq['error']['condition']}")
 
     async def upload_and_fetch(self, http, name, content_type):
         data = os.urandom(100_000)

@@ -13,39 +13,24 @@ import sys
 
 import slixmpp
 
+from inband import register_in_band
+
 
 class Check(slixmpp.ClientXMPP):
     def __init__(self, jid, password, domains, register):
         super().__init__(jid, password)
         self.domains = domains
         self.ok = False
-        for plugin in ("xep_0030", "xep_0199", "xep_0092", "xep_0077"):
+        for plugin in ("xep_0030", "xep_0199", "xep_0092"):
             self.register_plugin(plugin)
         if register:
-            # slixmpp queues IQs until the session starts; registration happens before it.
-            self._always_send_everything = True
-            self["xep_0077"].force_registration = True
-            self.add_event_handler("register", self.on_register)
+            register_in_band(self, lambda condition: self.fail(f"registration refused: {condition}"), say=print)
         self.add_event_handler("session_start", self.on_start)
         self.add_event_handler("failed_auth", lambda _: self.fail("authentication failed"))
 
     def fail(self, why):
         print(f"FAIL: {why}")
         self.disconnect()
-
-    async def on_register(self, _):
-        iq = self.Iq()
-        iq["type"] = "set"
-        iq["register"]["username"] = self.boundjid.user
-        iq["register"]["password"] = self.password
-        try:
-            await iq.send(timeout=10)
-            print(f"registered {self.boundjid.bare}")
-        except slixmpp.exceptions.IqError as e:
-            if e.iq["error"]["condition"] == "conflict":
-                print(f"{self.boundjid.bare} exists already; logging in")
-            else:
-                self.fail(f"registration refused: {e.iq['error']['condition']}")
 
     async def on_start(self, _):
         try:
