@@ -89,18 +89,8 @@ public sealed class NativeAotTests(NativeAotBinary aot) : IClassFixture<NativeAo
         var stderr = process.StandardError.ReadToEndAsync();
         try
         {
+            await ComponentChecks.WaitForHealthyProcessAsync(httpPort, "the native component is connected");
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
-            await Repo.WaitUntilAsync(async () =>
-            {
-                try
-                {
-                    return (await http.GetAsync("/health")).IsSuccessStatusCode;
-                }
-                catch (HttpRequestException)
-                {
-                    return false;
-                }
-            }, TimeSpan.FromSeconds(30), "the native component is connected");
 
             await prosody.RegisterAsync("alice", "alice-secret");
             await prosody.RegisterAsync("bob", "bob-secret");

@@ -22,18 +22,7 @@ public sealed class ProcessTests
         start.Environment["XMPPPRIVACY_Storage__Path"] = database;
         foreach (var (key, value) in environment ?? []) start.Environment[key] = value;
         var process = Process.Start(start)!;
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
-        await Repo.WaitUntilAsync(async () =>
-        {
-            try
-            {
-                return (await http.GetAsync("/health")).IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(30), "the component is connected");
+        await ComponentChecks.WaitForHealthyProcessAsync(httpPort);
         return process;
     }
 

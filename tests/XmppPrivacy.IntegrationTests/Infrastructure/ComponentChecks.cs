@@ -16,6 +16,26 @@ public static class ComponentChecks
                 && delegation.GetProperty("privileges").EnumerateArray().Any(p => p.GetString() == "message:outgoing");
         }, TimeSpan.FromSeconds(15), "the server advertised the delegation of urn:xmpp:mam:2 and the message privilege");
 
+    /// <summary>
+    /// Waits until a component started as its own process (<c>xmpp-privacy run</c>, the native binary) answers
+    /// <c>/health</c> with success on <paramref name="httpPort"/>: all its links are up.
+    /// </summary>
+    public static async Task WaitForHealthyProcessAsync(int httpPort, string what = "the component is connected")
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+        await Repo.WaitUntilAsync(async () =>
+        {
+            try
+            {
+                return (await http.GetAsync("/health")).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(30), what);
+    }
+
     /// <summary>Waits until every link is up and the Prosody bridge answered the component's hello.</summary>
     public static async Task WaitForBridgeAsync(ComponentUnderTest component)
     {
