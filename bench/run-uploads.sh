@@ -22,12 +22,14 @@
 # Each server gets one unmeasured 1 MiB PUT and GET first (warm-up). Takes about 10 minutes on 2 cores, most of
 # it mod_http_file_share's 1 GiB PUT (a few MB/s here). Figures and analysis: bench/README.md, "Uploads: throughput against nginx and
 # mod_http_file_share". Options: UPLOAD_BENCH_SIZES (MiB, default "10 1024"), UPLOAD_BENCH_CONCURRENT (100),
-# UPLOAD_BENCH_KEEP=1 (keep the temp folder with the logs), UPLOAD_BENCH_COMPONENT_DIR (a component already built).
+# UPLOAD_BENCH_KEEP=1 (keep the temp folder with the logs), UPLOAD_BENCH_COMPONENT_DIR (a component already built),
+# UPLOAD_BENCH_TARGETS (default "nginx component share"; e.g. "nginx component" skips mod_http_file_share's slow legs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 sizes_mib=${UPLOAD_BENCH_SIZES:-10 1024}
 concurrent=${UPLOAD_BENCH_CONCURRENT:-100}
+targets=${UPLOAD_BENCH_TARGETS:-nginx component share}
 python=/usr/bin/python3 # Debian's, with python3-slixmpp and python3-aiohttp
 
 "$root/scripts/install-deps.sh" # Prosody, slixmpp, aiohttp, curl when missing
@@ -257,7 +259,7 @@ rss_summary() { # file label
 # Warm-up, not measured: one 1 MiB PUT and GET to each server (the component's JIT, Prosody's first slot).
 warm="$tmp/warm.bin"
 head -c $((1024 * 1024)) /dev/urandom >"$warm"
-for target in nginx component share; do
+for target in $targets; do
 	put="" get="" auth=""
 	read -r put get auth < <(slot "$target" $((1024 * 1024)) "warm-$target.bin") || true
 	[ -n "${put:-}" ] || continue
@@ -278,7 +280,7 @@ for mib in $sizes_mib; do
 	file="$tmp/file-$mib.bin"
 	head -c "$bytes" /dev/urandom >"$file"
 	sum=$(sha256sum "$file" | cut -d' ' -f1)
-	for target in nginx component share; do
+	for target in $targets; do
 		label=$target
 		[ "$target" = share ] && label=mod_http_file_share
 		name="bench-$mib-$target.bin"
@@ -336,7 +338,7 @@ conc_format='%-20s %6s %9s %9s %9s %9s'
 conc_out=()
 small="$tmp/file-1.bin"
 head -c $((1024 * 1024)) /dev/urandom >"$small"
-for target in nginx component share; do
+for target in $targets; do
 	label=$target
 	[ "$target" = share ] && label=mod_http_file_share
 	slots="$tmp/slots-$target.jsonl"
