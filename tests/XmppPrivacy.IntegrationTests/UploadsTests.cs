@@ -166,6 +166,13 @@ public sealed class UploadsTests
         Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
         Assert.Equal(body[10..20], await partial.Content.ReadAsByteArrayAsync());
 
+        // A range across the 256 KiB blocks the file is sent in.
+        using var across = new HttpRequestMessage(HttpMethod.Get, slot.Get);
+        across.Headers.Range = new RangeHeaderValue(262_000, 262_300);
+        using var acrossPartial = await http.SendAsync(across);
+        Assert.Equal(HttpStatusCode.PartialContent, acrossPartial.StatusCode);
+        Assert.Equal(body[262_000..262_301], await acrossPartial.Content.ReadAsByteArrayAsync());
+
         // More than one range is answered with the whole file, never a multipart body.
         using var ranges = new HttpRequestMessage(HttpMethod.Get, slot.Get);
         ranges.Headers.TryAddWithoutValidation("Range", "bytes=0-1,5-6");

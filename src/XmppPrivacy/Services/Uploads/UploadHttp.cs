@@ -126,6 +126,9 @@ public sealed partial class UploadHttp(UploadStore store, UploadFiles files, Upl
         }
     }
 
+    /// <summary>Bytes gathered before one write: fewer, larger writes, well below Kestrel's 1 MiB request buffer.</summary>
+    private const int WriteSize = 512 * 1024;
+
     /// <summary>
     /// Copies the body to a new temporary file (its size reserved on disk first) and flushes it; an HTTP answer when
     /// the body is not the slot's size. Each block Kestrel has received is written as it lies in memory, with one
@@ -149,6 +152,13 @@ public sealed partial class UploadHttp(UploadStore store, UploadFiles files, Upl
                 body.AdvanceTo(buffer.End);
                 return UploadErrors.TooLong;
             }
+            var last = result.IsCompleted || result.IsCanceled;
+            // Blocks gather in Kestrel's pipe (below its 1 MiB request buffer) and are written together.
+            if (!last && buffer.Length < WriteSize && total + buffer.Length < slot.Size)
+            {
+                body.AdvanceTo(buffer.Start, buffer.End);
+                continue;
+            }
             if (!buffer.IsEmpty)
             {
                 blocks.Clear();
@@ -157,7 +167,7 @@ public sealed partial class UploadHttp(UploadStore store, UploadFiles files, Upl
                 total += buffer.Length;
             }
             body.AdvanceTo(buffer.End);
-            if (result.IsCompleted || result.IsCanceled) break;
+            if (last) break;
         }
         if (total < slot.Size) return UploadErrors.Incomplete;
         file.Flush(flushToDisk: true);
@@ -191,6 +201,7 @@ public sealed partial class UploadHttp(UploadStore store, UploadFiles files, Upl
         var inline = SlotRequest.IsInline(row.ContentType);
         response.Headers.ContentDisposition = FileNames.ContentDisposition(row.FileName, inline);
         response.Headers.CacheControl = "private, max-age=" + Math.Max(0, (long)(row.ExpiresAt - time.GetUtcNow()).TotalSeconds);
+        if (context.Features.Get<IHttpResponseBodyFeature>() is { } body) context.Features.Set<IHttpResponseBodyFeature>(new FileSender(body));
         // Results.File serves one byte range at most (several ranges get the whole file), HEAD without a body,
         // and answers If-None-Match and If-Range with the ETag.
         await Results.File(path, row.ContentType, fileDownloadName: null, lastModified: row.CreatedAt,
