@@ -11,6 +11,8 @@
 #   1. PUT and GET MB/s (1 MB = 10^6 bytes) of a 10 MiB and a 1 GiB file of random bytes with curl (one transfer at
 #      a time, GET to /dev/null); then a second, untimed GET piped to sha256sum must give the PUT file's sha256.
 #      Ratios component / nginx and component / mod_http_file_share.
+#      The component's CPU time (user + system, from /proc) spent on each PUT and GET: on a busy machine MB/s vary
+#      from run to run with the other load; the CPU seconds per GB much less.
 #   2. The component's RSS (VmRSS from /proc), sampled every 100 ms during the 1 GiB PUT and during the 1 GiB GET:
 #      baseline (just before), peak, and peak - baseline.
 #   3. 100 concurrent 1 MiB PUTs (bench/uploads-load.py, aiohttp, one connection each, all started together): to the
@@ -22,12 +24,14 @@
 # Each server gets one unmeasured 1 MiB PUT and GET first (warm-up). Takes about 10 minutes on 2 cores, most of
 # it mod_http_file_share's 1 GiB PUT (a few MB/s here). Figures and analysis: bench/README.md, "Uploads: throughput against nginx and
 # mod_http_file_share". Options: UPLOAD_BENCH_SIZES (MiB, default "10 1024"), UPLOAD_BENCH_CONCURRENT (100),
-# UPLOAD_BENCH_KEEP=1 (keep the temp folder with the logs), UPLOAD_BENCH_COMPONENT_DIR (a component already built).
+# UPLOAD_BENCH_KEEP=1 (keep the temp folder with the logs), UPLOAD_BENCH_COMPONENT_DIR (a component already built),
+# UPLOAD_BENCH_TARGETS (default "nginx component share"; e.g. "nginx component" skips mod_http_file_share's slow legs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 sizes_mib=${UPLOAD_BENCH_SIZES:-10 1024}
 concurrent=${UPLOAD_BENCH_CONCURRENT:-100}
+targets=${UPLOAD_BENCH_TARGETS:-nginx component share}
 python=/usr/bin/python3 # Debian's, with python3-slixmpp and python3-aiohttp
 
 "$root/scripts/install-deps.sh" # Prosody, slixmpp, aiohttp, curl when missing
@@ -243,6 +247,9 @@ delete_stored() {
 	esac
 }
 # rss_sampler PID OUT: VmRSS in kB every 100 ms until killed
+cpu_seconds() { # pid: the user + system CPU seconds it has used so far (less sensitive to a busy machine than MB/s)
+	awk -v tck="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / tck }' "/proc/$1/stat"
+}
 rss_sampler() {
 	while :; do
 		awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null >>"$2" || break
@@ -257,7 +264,7 @@ rss_summary() { # file label
 # Warm-up, not measured: one 1 MiB PUT and GET to each server (the component's JIT, Prosody's first slot).
 warm="$tmp/warm.bin"
 head -c $((1024 * 1024)) /dev/urandom >"$warm"
-for target in nginx component share; do
+for target in $targets; do
 	put="" get="" auth=""
 	read -r put get auth < <(slot "$target" $((1024 * 1024)) "warm-$target.bin") || true
 	[ -n "${put:-}" ] || continue
@@ -273,12 +280,13 @@ declare -A put_rate get_rate
 row_format='%-10s %-20s %10s %10s %8s'
 rows_out=()
 rss_out=()
+cpu_out=()
 for mib in $sizes_mib; do
 	bytes=$((mib * 1024 * 1024))
 	file="$tmp/file-$mib.bin"
 	head -c "$bytes" /dev/urandom >"$file"
 	sum=$(sha256sum "$file" | cut -d' ' -f1)
-	for target in nginx component share; do
+	for target in $targets; do
 		label=$target
 		[ "$target" = share ] && label=mod_http_file_share
 		name="bench-$mib-$target.bin"
@@ -298,9 +306,11 @@ for mib in $sizes_mib; do
 			started+=("$sampler")
 			sleep 0.3
 		fi
+		[ "$target" = component ] && cpu_start=$(cpu_seconds "$component_pid")
 		put_out=$(curl -sS -X PUT -T "$file" -H 'Expect:' -H 'Content-Type: application/octet-stream' "${auth_header[@]}" \
 			-o "$tmp/put-body" -w '%{http_code} %{time_total}' "$put" 2>>"$tmp/curl.err") || put_out="curl-failed 0"
 		[ -n "$sampler" ] && { sleep 0.3; stop_pid "$sampler"; rss_out+=("$(rss_summary "$tmp/rss-put" "component 1 GiB PUT")"); }
+		[ "$target" = component ] && cpu_put=$(awk -v a="$cpu_start" -v b="$(cpu_seconds "$component_pid")" 'BEGIN { printf "%.2f", b - a }')
 		read -r put_code put_s <<<"$put_out"
 		if [[ "$put_code" != 2* ]]; then
 			failures+=("$label $mib MiB: PUT answered $put_code ($(head -c 200 "$tmp/put-body" 2>/dev/null))")
@@ -315,8 +325,10 @@ for mib in $sizes_mib; do
 			started+=("$sampler")
 			sleep 0.3
 		fi
+		[ "$target" = component ] && cpu_start=$(cpu_seconds "$component_pid")
 		get_out=$(curl -sS -o /dev/null -w '%{http_code} %{time_total} %{size_download}' "$get" 2>>"$tmp/curl.err") || get_out="curl-failed 0 0"
 		[ -n "$sampler" ] && { sleep 0.3; stop_pid "$sampler"; rss_out+=("$(rss_summary "$tmp/rss-get" "component 1 GiB GET")"); }
+		[ "$target" = component ] && cpu_get=$(awk -v a="$cpu_start" -v b="$(cpu_seconds "$component_pid")" 'BEGIN { printf "%.2f", b - a }')
 		read -r get_code get_s get_size <<<"$get_out"
 		got_sum=$(curl -sS "$get" 2>>"$tmp/curl.err" | sha256sum | cut -d' ' -f1)
 		delete_stored "$target" "$name" "$get"
@@ -327,6 +339,10 @@ for mib in $sizes_mib; do
 		get_rate[$target-$mib]=$(awk -v b="$bytes" -v s="$get_s" 'BEGIN { printf "%.1f", b / 1e6 / s }')
 		rows_out+=("$(printf "$row_format" "$mib MiB" "$label" "${put_rate[$target-$mib]}" "${get_rate[$target-$mib]}" "$verdict")")
 		echo "[$mib MiB $label] PUT ${put_rate[$target-$mib]} MB/s, GET ${get_rate[$target-$mib]} MB/s, sha256 $verdict"
+		if [ "$target" = component ]; then
+			cpu_out+=("$(awk -v m="$mib" -v b="$bytes" -v p="$cpu_put" -v g="$cpu_get" \
+				'BEGIN { printf "%5s MiB  component CPU (user+system) PUT %6.2f s  GET %6.2f s   per GB: PUT %5.2f s  GET %5.2f s\n", m, p, g, p / (b / 1e9), g / (b / 1e9) }')")
+		fi
 	done
 	rm -f "$file"
 done
@@ -336,7 +352,7 @@ conc_format='%-20s %6s %9s %9s %9s %9s'
 conc_out=()
 small="$tmp/file-1.bin"
 head -c $((1024 * 1024)) /dev/urandom >"$small"
-for target in nginx component share; do
+for target in $targets; do
 	label=$target
 	[ "$target" = share ] && label=mod_http_file_share
 	slots="$tmp/slots-$target.jsonl"
@@ -377,6 +393,8 @@ for mib in $sizes_mib; do
 		fi
 	done
 done
+echo
+for row in "${cpu_out[@]}"; do echo "$row"; done
 echo
 for row in "${rss_out[@]}"; do echo "$row"; done
 echo

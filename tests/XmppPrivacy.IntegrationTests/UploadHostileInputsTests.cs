@@ -71,6 +71,8 @@ public sealed class UploadHostileInputsTests : IAsyncLifetime
     private async Task<Slot> GrantAsync(int size, string name = "a.jpg", string contentType = "image/jpeg") =>
         SlotOf(await RequestSlotAsync(_alice, size.ToString(), name, contentType));
 
+    private static string UploadFilesId() => XmppPrivacy.Services.Uploads.UploadFiles.NewId();
+
     private void NothingLeft(int storedFiles = 0)
     {
         Assert.Equal(storedFiles, StoredFiles);
@@ -155,7 +157,7 @@ public sealed class UploadHostileInputsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_PUT_after_the_slot_expired_is_refused_and_a_file_one_second_past_retention_is_404_before_the_sweep()
+    public async Task A_PUT_after_the_slot_expired_is_refused_and_a_file_one_second_past_retention_is_410_before_the_sweep()
     {
         var late = await GrantAsync(3);
         var kept = await GrantAsync(3);
@@ -167,9 +169,26 @@ public sealed class UploadHostileInputsTests : IAsyncLifetime
 
         // The sweep runs hourly here: only the check on each request keeps the file from being served.
         _clock.Offset = TimeSpan.FromDays(30) + TimeSpan.FromSeconds(1);
-        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync(kept.Get)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _http.SendAsync(new HttpRequestMessage(HttpMethod.Head, kept.Get))).StatusCode);
+        using (var gone = await _http.GetAsync(kept.Get))
+        {
+            Assert.Equal(HttpStatusCode.Gone, gone.StatusCode);
+            Assert.DoesNotContain((byte)1, await gone.Content.ReadAsByteArrayAsync());
+            Assert.Equal("nosniff", gone.Headers.GetValues("X-Content-Type-Options").Single());
+        }
+        Assert.Equal(HttpStatusCode.Gone, (await _http.SendAsync(new HttpRequestMessage(HttpMethod.Head, kept.Get))).StatusCode);
+        using (var range = new HttpRequestMessage(HttpMethod.Get, kept.Get))
+        {
+            range.Headers.Range = new RangeHeaderValue(0, 1);
+            Assert.Equal(HttpStatusCode.Gone, (await _http.SendAsync(range)).StatusCode);
+        }
         Assert.Equal(1, StoredFiles);
+        // An id that never existed, and a slot never uploaded to, are 404: 410 says only that a file was there.
+        var never = new Uri(new Uri(kept.Get), UploadFilesId());
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync(never)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.SendAsync(new HttpRequestMessage(HttpMethod.Head, never))).StatusCode);
+        _clock.Offset = TimeSpan.Zero;
+        var open = await GrantAsync(3);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync(open.Get)).StatusCode);
     }
 
     [Fact]

@@ -166,6 +166,13 @@ public sealed class UploadsTests
         Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
         Assert.Equal(body[10..20], await partial.Content.ReadAsByteArrayAsync());
 
+        // A range across the 256 KiB blocks the file is sent in.
+        using var across = new HttpRequestMessage(HttpMethod.Get, slot.Get);
+        across.Headers.Range = new RangeHeaderValue(262_000, 262_300);
+        using var acrossPartial = await http.SendAsync(across);
+        Assert.Equal(HttpStatusCode.PartialContent, acrossPartial.StatusCode);
+        Assert.Equal(body[262_000..262_301], await acrossPartial.Content.ReadAsByteArrayAsync());
+
         // More than one range is answered with the whole file, never a multipart body.
         using var ranges = new HttpRequestMessage(HttpMethod.Get, slot.Get);
         ranges.Headers.TryAddWithoutValidation("Range", "bytes=0-1,5-6");
@@ -221,7 +228,7 @@ public sealed class UploadsTests
     }
 
     [Fact]
-    public async Task A_file_past_its_retention_is_404_before_any_sweep_and_gone_from_disk_and_database_within_one_sweep()
+    public async Task A_file_past_its_retention_is_410_before_any_sweep_and_gone_from_disk_and_database_within_one_sweep()
     {
         // No sweep after the one at start: only the check on every request stands between the file and a download.
         var (prosody, component, alice) = await StartAsync(Options(("Upload:Services", Clipboard + "=2s"), ("Sweeps:Interval", "1h")));
@@ -230,8 +237,9 @@ public sealed class UploadsTests
         {
             var slot = await GrantAsync(alice, 4, "a.txt", "text/plain", Clipboard);
             using (var put = await PutAsync(slot, "abcd"u8.ToArray(), "text/plain")) Assert.Equal(HttpStatusCode.Created, put.StatusCode);
-            await Repo.WaitUntilAsync(async () => (await component.Http.GetAsync(slot.Get)).StatusCode == HttpStatusCode.NotFound,
-                TimeSpan.FromSeconds(20), "the file is no longer served");
+            await Repo.WaitUntilAsync(async () => (await component.Http.GetAsync(slot.Get)).StatusCode == HttpStatusCode.Gone,
+                TimeSpan.FromSeconds(20), "the file is no longer served and says it expired");
+            Assert.Equal(HttpStatusCode.Gone, (await component.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, slot.Get))).StatusCode);
             Assert.Single(Files(component));
         }
 
@@ -241,9 +249,85 @@ public sealed class UploadsTests
         using (var put = await PutAsync(fresh, "efgh"u8.ToArray(), "text/plain")) Assert.Equal(HttpStatusCode.Created, put.StatusCode);
         await Repo.WaitUntilAsync(() => Task.FromResult(Files(swept).Length == 0 && Rows(swept) == 0), TimeSpan.FromSeconds(20),
             "the file and its row are deleted");
+        // Once the sweep deleted the row, nothing tells the file was there.
         Assert.Equal(HttpStatusCode.NotFound, (await swept.Http.GetAsync(fresh.Get)).StatusCode);
         await alice.DisposeAsync();
         Assert.Empty(swept.ErrorLines());
+    }
+
+    [Fact]
+    public async Task Each_service_has_its_own_quota_per_user_so_full_uploads_leave_the_clipboard_usable()
+    {
+        var (prosody, component, alice) = await StartAsync(Options(("Upload:MaxFileSize", "2000"), ("Upload:QuotaPerUser", "2500")));
+        await using var _ = prosody;
+        await using var __ = component;
+        await using var ___ = alice;
+
+        var file = await GrantAsync(alice, 2000);
+        using (var put = await PutAsync(file, new byte[2000])) Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        Assert.Equal("resource-constraint", Error(await RequestSlotAsync(alice, "1000")).Condition);
+
+        var clip = await GrantAsync(alice, 2000, "note.txt", "text/plain", Clipboard);
+        using (var put = await PutAsync(clip, new byte[2000], "text/plain")) Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        Assert.Equal("resource-constraint", Error(await RequestSlotAsync(alice, "1000", "more.txt", "text/plain", Clipboard)).Condition);
+        Assert.Equal("resource-constraint", Error(await RequestSlotAsync(alice, "1000")).Condition);
+        Assert.Empty(component.ErrorLines());
+    }
+
+    [Fact]
+    public async Task A_full_disk_refuses_the_slot_or_the_PUT_with_507_leaving_no_file_or_row_and_the_quota_is_given_back()
+    {
+        // A real full disk: a 2 MiB tmpfs as the storage folder (the tests run as root).
+        var mount = Repo.TempDirectory("xp-upload-full");
+        var (mounted, why) = await Repo.RunAsync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mount]);
+        Assert.True(mounted == 0, "mounting a tmpfs for the full-disk test failed (the tests must run as root): " + why);
+        try
+        {
+            var (prosody, component, alice) = await StartAsync(Options(("Upload:StoragePath", mount), ("Upload:MaxFileSize", "10000000"),
+                ("Upload:QuotaPerUser", "2000000")));
+            await using var _ = prosody;
+            await using var __ = component;
+            await using var ___ = alice;
+            int StoredRows() => (int)Rows(component);
+            string[] In(string sub) => Directory.GetFiles(Path.Combine(mount, sub));
+
+            // Clearly more than the free space: refused at once, before any byte is sent.
+            var big = Error(await RequestSlotAsync(alice, "3000000", "big.bin", "application/octet-stream"));
+            Assert.Equal("resource-constraint", big.Condition);
+            Assert.Equal("wait", big.Type);
+            Assert.Equal(0, StoredRows());
+
+            var body = new byte[1_500_000];
+            Random.Shared.NextBytes(body);
+            var slot = await GrantAsync(alice, body.Length, "a.bin", "application/octet-stream");
+            // Something else fills the disk between the slot and its PUT.
+            var filler = Path.Combine(mount, "filler");
+            await File.WriteAllBytesAsync(filler, new byte[1_000_000]);
+            using (var put = await PutAsync(slot, body, "application/octet-stream"))
+            {
+                Assert.Equal((HttpStatusCode)507, put.StatusCode);
+                Assert.DoesNotContain("/", await put.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+            Assert.Empty(In("tmp"));
+            Assert.Empty(In("files"));
+            Assert.Equal(0, StoredRows());
+            Assert.Equal(HttpStatusCode.NotFound, (await component.Http.GetAsync(slot.Get)).StatusCode);
+
+            // Room again, no restart: a new slot of the same size fits the 2 MB quota only because the failed one gave its bytes back.
+            File.Delete(filler);
+            var again = await GrantAsync(alice, body.Length, "a.bin", "application/octet-stream");
+            using (var put = await PutAsync(again, body, "application/octet-stream")) Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+            using var http = new HttpClient();
+            Assert.Equal(body, await http.GetByteArrayAsync(again.Get));
+            Assert.Empty(In("tmp"));
+            Assert.Empty(component.ErrorLines());
+        }
+        finally
+        {
+            var (unmounted, output) = await Repo.RunAsync("umount", [mount]);
+            Directory.Delete(mount);
+            Assert.True(unmounted == 0, "umount failed: " + output);
+        }
     }
 
     [Fact]
@@ -382,9 +466,13 @@ public sealed class UploadsTests
     /// <summary>What the processes started here wrote, for failure messages.</summary>
     private static readonly StringBuilder Output = new();
 
-    private static async Task<Process> StartRunAsync(Dictionary<string, string> environment, int httpPort)
+    private static async Task<Process> StartRunAsync(Dictionary<string, string> environment, int httpPort, string? traceFile = null)
     {
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        var start = new ProcessStartInfo(traceFile is null ? "dotnet" : "strace")
+            { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        if (traceFile is not null)
+            foreach (var arg in new[] { "-f", "--seccomp-bpf", "-e", "trace=openat,fsync,fdatasync,rename,renameat,renameat2,link,linkat", "-o", traceFile, "dotnet" })
+                start.ArgumentList.Add(arg);
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "xmpp-privacy.dll"));
         start.ArgumentList.Add("run");
         foreach (var (key, value) in environment) start.Environment[key] = value;
@@ -404,8 +492,73 @@ public sealed class UploadsTests
             {
                 return false;
             }
-        }, TimeSpan.FromSeconds(30), "the component is connected");
+        }, TimeSpan.FromSeconds(traceFile is null ? 30 : 90), "the component is connected");
         return process;
+    }
+
+    /// <summary>What the system call on <paramref name="index"/> returned, also when strace split it into unfinished and resumed.</summary>
+    private static string Result(string[] lines, int index)
+    {
+        var line = lines[index];
+        if (line.EndsWith("<unfinished ...>", StringComparison.Ordinal))
+        {
+            var pid = line[..line.IndexOf(' ')];
+            line = lines.Skip(index + 1).First(l => l.StartsWith(pid + " <... openat resumed>", StringComparison.Ordinal));
+        }
+        return line[(line.LastIndexOf('=') + 1)..].Trim();
+    }
+
+    [Fact]
+    public async Task Before_201_the_file_is_flushed_renamed_into_place_and_its_folder_flushed_so_a_crash_cannot_lose_it()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        var state = Repo.TempDirectory("xp-upload-sync");
+        var httpPort = Repo.FreePort();
+        var storage = Path.Combine(state, "uploads");
+        var trace = Path.Combine(state, "strace.txt");
+        var environment = new Dictionary<string, string>
+        {
+            ["XMPPPRIVACY_Component__Port"] = prosody.ComponentPort.ToString(),
+            ["XMPPPRIVACY_Component__Secret"] = prosody.Secret,
+            ["XMPPPRIVACY_Http__Urls"] = $"http://127.0.0.1:{httpPort}",
+            ["XMPPPRIVACY_Storage__Path"] = Path.Combine(state, "db.sqlite"),
+            ["XMPPPRIVACY_Upload__StoragePath"] = storage,
+        };
+        // The real process under strace(1): the system calls show what reached the disk before the answer.
+        var process = await StartRunAsync(environment, httpPort, trace);
+        try
+        {
+            await prosody.RegisterAsync("alice", "alice-secret");
+            await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
+            var slot = SlotOf(await RequestSlotAsync(alice, "100000", "a.bin", "application/octet-stream"));
+            using (var put = await PutAsync(slot, new byte[100_000], "application/octet-stream")) Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+            var lines = await File.ReadAllLinesAsync(trace);
+            var folder = Path.Combine(storage, "files");
+            var target = $"\"{Path.Combine(folder, IdOf(slot.Get))}\"";
+
+            // The temporary file is opened and fsync'ed, then renamed (or linked) to files/<id>.
+            var moved = Array.FindIndex(lines, l => l.Contains(target, StringComparison.Ordinal)
+                && (l.Contains(" rename", StringComparison.Ordinal) || l.Contains(" link", StringComparison.Ordinal)));
+            Assert.True(moved >= 0, "no rename into files/:\n" + string.Join('\n', lines.TakeLast(40)));
+            var part = System.Text.RegularExpressions.Regex.Match(lines[moved], "\"([^\"]+\\.part)\"").Groups[1].Value;
+            var openedPart = Array.FindLastIndex(lines, moved, l => l.Contains($"openat(AT_FDCWD, \"{part}\"", StringComparison.Ordinal));
+            Assert.True(openedPart >= 0, "the temporary file was not opened: " + part);
+            var partFd = Result(lines, openedPart);
+            Assert.Contains(lines[openedPart..moved], l => l.Contains($"fsync({partFd})", StringComparison.Ordinal) && l.EndsWith("= 0", StringComparison.Ordinal));
+
+            // Then the folder itself is opened and fsync'ed, which makes the new name durable.
+            var openedFolder = Array.FindIndex(lines, moved, l => l.Contains($"openat(AT_FDCWD, \"{folder}\", O_RDONLY", StringComparison.Ordinal));
+            Assert.True(openedFolder > moved, "the folder was not opened after the rename:\n" + string.Join('\n', lines[moved..]));
+            var folderFd = Result(lines, openedFolder);
+            Assert.Contains(lines[openedFolder..], l => l.Contains($"fsync({folderFd})", StringComparison.Ordinal) && l.EndsWith("= 0", StringComparison.Ordinal));
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            process.Dispose();
+            Directory.Delete(state, recursive: true);
+        }
     }
 
     [Fact]

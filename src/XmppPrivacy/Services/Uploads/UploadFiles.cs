@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace XmppPrivacy.Services.Uploads;
@@ -40,22 +42,88 @@ public sealed partial class UploadFiles
     /// <summary>The stored file of <paramref name="id"/>.</summary>
     public string PathOf(string id) => IsId(id) ? Path.Combine(_files, id) : throw new ArgumentException("Not an upload id.", nameof(id));
 
-    /// <summary>A new temporary file for an upload to <paramref name="id"/>, created exclusively and only readable by us.</summary>
-    public FileStream CreateTemporary(string id, out string path)
+    /// <summary>
+    /// A new temporary file for an upload to <paramref name="id"/>, created exclusively and only readable by us, with
+    /// <paramref name="size"/> bytes reserved on disk at once (a disk without room fails here, before any byte is read).
+    /// Unbuffered and synchronous: the upload writes each block it receives with one system call.
+    /// </summary>
+    public FileStream CreateTemporary(string id, out string path, long size = 0)
     {
         if (!IsId(id)) throw new ArgumentException("Not an upload id.", nameof(id));
         path = Path.Combine(_temporary, $"{_run}.{id}.{NewId()[..8]}.part");
         var options = new FileStreamOptions
         {
-            Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0,
-            Options = FileOptions.Asynchronous,
+            Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0, PreallocationSize = size,
         };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        return new FileStream(path, options);
+        try
+        {
+            return new FileStream(path, options);
+        }
+        catch (IOException e) when (size > 0 && AvailableBytes() < size)
+        {
+            // .NET reports a reservation that did not fit as a plain IOException (and has removed the file).
+            throw new StorageFullException(e);
+        }
     }
 
-    /// <summary>Puts a complete, flushed temporary file in place under its id (a rename within one file system).</summary>
-    public void MoveIntoPlace(string temporary, string id) => File.Move(temporary, PathOf(id), overwrite: false);
+    /// <summary>
+    /// Puts a complete, flushed temporary file in place under its id (a rename within one file system), then flushes
+    /// the folder so the rename itself is on disk: a crash right after the upload is acknowledged cannot lose it.
+    /// </summary>
+    public void MoveIntoPlace(string temporary, string id)
+    {
+        File.Move(temporary, PathOf(id), overwrite: false);
+        SyncFolder(_files);
+    }
+
+    /// <summary>Bytes free for us in the storage folder's file system, or null when that cannot be told.</summary>
+    public long? AvailableBytes()
+    {
+        try
+        {
+            return new DriveInfo(_files).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// fsync(2) of a folder, which makes the names created or renamed in it durable (.NET has no call for it). Unix
+    /// only; on Windows a completed MoveFileEx is already durable with the file's own flush.
+    /// </summary>
+    public static void SyncFolder(string folder)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var descriptor = Posix.Open(Encoding.UTF8.GetBytes(folder + "\0"), 0 /* O_RDONLY */);
+        if (descriptor < 0) throw new IOException("The storage folder could not be opened to flush it.", Marshal.GetLastPInvokeError());
+        try
+        {
+            if (Posix.Fsync(descriptor) != 0)
+                throw new IOException("The storage folder could not be flushed to disk.", Marshal.GetLastPInvokeError());
+        }
+        finally
+        {
+            _ = Posix.Close(descriptor);
+        }
+    }
+
+    private static class Posix
+    {
+        [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int Open(byte[] path, int flags);
+
+        [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int Fsync(int descriptor);
+
+        [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int Close(int descriptor);
+    }
 
     public void Delete(string id)
     {
@@ -115,3 +183,6 @@ public sealed partial class UploadFiles
     [GeneratedRegex("^[A-Za-z0-9_-]{22}$")]
     private static partial Regex IdPattern();
 }
+
+/// <summary>The storage folder's disk has no room for an upload.</summary>
+public sealed class StorageFullException(Exception inner) : IOException("No room for the upload on the storage folder's disk.", inner);

@@ -14,8 +14,8 @@ namespace XmppPrivacy.Services.Uploads;
 
 /// <summary>
 /// PUT, GET and HEAD under <c>/upload/{id}</c> (and <c>/upload/{id}/{name}</c>). A PUT streams its body to a
-/// temporary file, never more than the slot's size + 1 bytes, flushes it to disk and renames it into place;
-/// only then is the file served. Downloads are filtered by expiry on every request and come with headers that
+/// temporary file (its size reserved first), never more than the slot's size, flushes it to disk, renames it into
+/// place and flushes the folder; only then is the file served and 201 sent. A full disk is 507 and gives the slot up. Downloads are filtered by expiry on every request (410 once expired) and come with headers that
 /// stop a browser from running them. Anything else under the path is 404; nothing lists a folder.
 /// </summary>
 public sealed partial class UploadHttp(UploadStore store, UploadFiles files, UploadServices services, UploadOptions options,
@@ -60,7 +60,9 @@ public sealed partial class UploadHttp(UploadStore store, UploadFiles files, Upl
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             limit.MaxRequestBodySize = options.MaxFileSize + 1;
         string? temporary = null;
+        var moved = false;
         var stored = false;
+        var discard = false;
         try
         {
             // Stopping the component aborts uploads in progress at once, so it stops within its shutdown time.
@@ -69,11 +71,13 @@ public sealed partial class UploadHttp(UploadStore store, UploadFiles files, Upl
             if (outcome is not null) { await AnswerAsync(context, outcome); return; }
             files.MoveIntoPlace(temporary!, id);
             temporary = null;
+            moved = true;
             var done = time.GetUtcNow();
             if (!await store.CompleteAsync(id, done, done + service.ExpiresAfter, CancellationToken.None))
             {
                 // The slot went away meanwhile (its account was deleted): the file goes too.
                 if (await store.FindAsync(id, CancellationToken.None) is not { State: UploadState.Stored }) files.Delete(id);
+                moved = false;
                 await AnswerAsync(context, UploadErrors.SlotUsed);
                 return;
             }
@@ -82,10 +86,16 @@ public sealed partial class UploadHttp(UploadStore store, UploadFiles files, Upl
             LogStored(logger, slot.Service);
             context.Response.StatusCode = StatusCodes.Status201Created;
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or BadHttpRequestException)
+        catch (Exception e) when (e is IOException or OperationCanceledException or BadHttpRequestException || Db.IsStorageFull(e))
         {
             // The client went away, the body broke off, or the disk is full: nothing half-written stays.
-            if (IsDiskFull(e) && !context.RequestAborted.IsCancellationRequested) await AnswerAsync(context, UploadErrors.StorageFull);
+            if (IsDiskFull(e))
+            {
+                // The slot is given up, so its bytes leave the quota at once; the client asks again when there is room.
+                discard = true;
+                LogDiskFull(logger, slot.Service);
+                if (!context.RequestAborted.IsCancellationRequested) await AnswerAsync(context, UploadErrors.StorageFull);
+            }
             else if (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } && !context.RequestAborted.IsCancellationRequested)
                 await AnswerAsync(context, UploadErrors.TooLong);
             else if (lifetime.ApplicationStopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
@@ -100,31 +110,66 @@ public sealed partial class UploadHttp(UploadStore store, UploadFiles files, Upl
         finally
         {
             if (temporary is not null) UploadFiles.DeleteFile(temporary);
-            if (!stored) await store.ReleaseAsync(id, CancellationToken.None);
+            // Moved into place but not recorded as stored (the database failed): no file without its row.
+            if (moved && !stored) files.Delete(id);
+            if (!stored)
+            {
+                try
+                {
+                    if (!discard || !await store.DiscardAsync(id, CancellationToken.None)) await store.ReleaseAsync(id, CancellationToken.None);
+                }
+                catch (Exception e) when (Db.IsStorageFull(e))
+                {
+                    // The slot stays claimed; the sweep frees it after UploadStore.UploadTimeout.
+                }
+            }
         }
     }
 
-    /// <summary>Copies the body to a new temporary file and flushes it; an HTTP answer when the body is not the slot's size.</summary>
+    /// <summary>Bytes gathered before one write: fewer, larger writes, well below Kestrel's 1 MiB request buffer.</summary>
+    private const int WriteSize = 512 * 1024;
+
+    /// <summary>
+    /// Copies the body to a new temporary file (its size reserved on disk first) and flushes it; an HTTP answer when
+    /// the body is not the slot's size. Each block Kestrel has received is written as it lies in memory, with one
+    /// vectored write and no copy; a byte past the slot's size is refused before it is written.
+    /// </summary>
     private async Task<UploadErrors.Http?> ReceiveAsync(HttpContext context, UploadRow slot, string id, Action<string> created,
         CancellationToken cancellationToken)
     {
-        await using var file = files.CreateTemporary(id, out var path);
+        await using var file = files.CreateTemporary(id, out var path, slot.Size);
         created(path);
-        var buffer = new byte[81920];
+        var handle = file.SafeFileHandle;
+        var body = context.Request.BodyReader;
+        var blocks = new List<ReadOnlyMemory<byte>>();
         long total = 0;
-        var body = context.Request.Body;
         while (true)
         {
-            // Never read past size + 1: one byte too many is enough to refuse.
-            var want = (int)Math.Min(buffer.Length, slot.Size + 1 - total);
-            var read = await body.ReadAsync(buffer.AsMemory(0, want), cancellationToken);
-            if (read == 0) break;
-            total += read;
-            if (total > slot.Size) return UploadErrors.TooLong;
-            await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            var result = await body.ReadAsync(cancellationToken);
+            var buffer = result.Buffer;
+            if (total + buffer.Length > slot.Size)
+            {
+                body.AdvanceTo(buffer.End);
+                return UploadErrors.TooLong;
+            }
+            var last = result.IsCompleted || result.IsCanceled;
+            // Blocks gather in Kestrel's pipe (below its 1 MiB request buffer) and are written together.
+            if (!last && buffer.Length < WriteSize && total + buffer.Length < slot.Size)
+            {
+                body.AdvanceTo(buffer.Start, buffer.End);
+                continue;
+            }
+            if (!buffer.IsEmpty)
+            {
+                blocks.Clear();
+                foreach (var block in buffer) blocks.Add(block);
+                RandomAccess.Write(handle, blocks, total);
+                total += buffer.Length;
+            }
+            body.AdvanceTo(buffer.End);
+            if (last) break;
         }
         if (total < slot.Size) return UploadErrors.Incomplete;
-        await file.FlushAsync(cancellationToken);
         file.Flush(flushToDisk: true);
         return null;
     }
@@ -135,9 +180,16 @@ public sealed partial class UploadHttp(UploadStore store, UploadFiles files, Upl
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers.ContentSecurityPolicy = "sandbox; default-src 'none'";
         response.Headers["Referrer-Policy"] = "no-referrer";
-        if (!UploadFiles.IsId(id) || await store.FindServableAsync(id, time.GetUtcNow(), context.RequestAborted) is not { } row)
+        var row = UploadFiles.IsId(id) ? await store.FindAsync(id, context.RequestAborted) : null;
+        if (row is not { State: UploadState.Stored })
         {
             await AnswerAsync(context, UploadErrors.NotFound);
+            return;
+        }
+        // Past its retention the file is never served, even while the sweep has not yet deleted it.
+        if (row.ExpiresAt <= time.GetUtcNow())
+        {
+            await AnswerAsync(context, UploadErrors.Expired);
             return;
         }
         var path = files.PathOf(id);
@@ -149,6 +201,7 @@ public sealed partial class UploadHttp(UploadStore store, UploadFiles files, Upl
         var inline = SlotRequest.IsInline(row.ContentType);
         response.Headers.ContentDisposition = FileNames.ContentDisposition(row.FileName, inline);
         response.Headers.CacheControl = "private, max-age=" + Math.Max(0, (long)(row.ExpiresAt - time.GetUtcNow()).TotalSeconds);
+        if (context.Features.Get<IHttpResponseBodyFeature>() is { } body) context.Features.Set<IHttpResponseBodyFeature>(new FileSender(body));
         // Results.File serves one byte range at most (several ranges get the whole file), HEAD without a body,
         // and answers If-None-Match and If-Range with the ETag.
         await Results.File(path, row.ContentType, fileDownloadName: null, lastModified: row.CreatedAt,
@@ -164,7 +217,9 @@ public sealed partial class UploadHttp(UploadStore store, UploadFiles files, Upl
             ? header[bearer.Length..].Trim() : null;
     }
 
-    private static bool IsDiskFull(Exception e) => e is IOException io && (io.HResult & 0xFFFF) is 28 or 112 || Db.IsStorageFull(e);
+    /// <summary>ENOSPC (28) or ERROR_DISK_FULL (112) from a write, a reservation that did not fit, or a full database.</summary>
+    private static bool IsDiskFull(Exception e) =>
+        e is StorageFullException || e is IOException io && (io.HResult & 0xFFFF) is 28 or 112 || Db.IsStorageFull(e);
 
     private static async Task AnswerAsync(HttpContext context, UploadErrors.Http answer)
     {
@@ -178,6 +233,9 @@ public sealed partial class UploadHttp(UploadStore store, UploadFiles files, Upl
 
     [LoggerMessage(EventId = 6004, Level = LogLevel.Error, Message = "An upload could not be written to the storage folder ({Failure}); check Upload:StoragePath")]
     private static partial void LogStoreFailed(ILogger logger, string failure);
+
+    [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "An upload to {Service} was refused with 507: the storage folder's disk is full")]
+    private static partial void LogDiskFull(ILogger logger, string service);
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Debug, Message = "Stored an upload on {Service}")]
     private static partial void LogStored(ILogger logger, string service);

@@ -19,10 +19,10 @@ public sealed record UploadOptions
     [Option("More upload services, each on its own domain with its own retention, such as a clipboard: `clipboard.example.org=24h`, separated by commas. Each domain needs a Component entry in the XMPP server like the others.", Kind = OptionKind.DomainPeriods, Optional = true)]
     public string? Services { get; init; }
 
-    [Option("Bytes one user may keep at once (files and open slots of every upload service); over it a slot request gets `resource-constraint` with a retry time.", Min = "1", Max = "1099511627776")]
+    [Option("Bytes one user may keep at once on each upload service (its files, open slots and uploads in progress; the clipboard of `Upload:Services` has its own, so files kept 30 days never crowd it out); over it a slot request gets `resource-constraint` with a retry time.", Min = "1", Max = "1099511627776")]
     public long QuotaPerUser { get; init; } = 1024L * 1024 * 1024;
 
-    [Option("Bytes one user may announce in slots within any 24 hours.", Min = "1", Max = "1099511627776")]
+    [Option("Bytes one user may announce in slots on each upload service within any 24 hours.", Min = "1", Max = "1099511627776")]
     public long DailyQuotaPerUser { get; init; } = 500L * 1024 * 1024;
 
     [Option("How long a slot may wait for its PUT; unused slots give their bytes back to the quota.", Min = "10s", Max = "1h")]

@@ -18,8 +18,8 @@ namespace XmppPrivacy.Services.Uploads;
 /// </summary>
 [Xep(363, "1.1.0", "slots; PUT and GET on the component's HTTP endpoint"), Xep(128, "1.0.1", "max-file-size in disco#info")]
 public sealed partial class UploadService(
-    Domains domains, UploadServices services, UploadOptions options, UploadStore store, Metrics metrics, TimeProvider time,
-    ILogger<UploadService> logger) : IComponentService
+    Domains domains, UploadServices services, UploadOptions options, UploadStore store, UploadFiles files, Metrics metrics,
+    TimeProvider time, ILogger<UploadService> logger) : IComponentService
 {
     IReadOnlyCollection<string>? IComponentService.Domains => [.. services.All.Select(s => s.Domain)];
 
@@ -40,6 +40,12 @@ public sealed partial class UploadService(
         var parsed = SlotRequest.Parse(request.Payload, options.MaxFileSize);
         if (parsed.Error is { } invalid) return invalid;
         var slot = parsed.Value!;
+        // A file that cannot fit on the disk now would fail at its PUT: the client hears it before uploading anything.
+        if (files.AvailableBytes() is { } free && free < slot.Size)
+        {
+            metrics.Increment("xmppprivacy_upload_slots_refused_total");
+            return Db.StorageFull;
+        }
         var now = time.GetUtcNow();
         var id = UploadFiles.NewId();
         var token = UploadFiles.NewId() + UploadFiles.NewId();
@@ -49,7 +55,7 @@ public sealed partial class UploadService(
         {
             if (!await store.IssueAsync(row, options.QuotaPerUser, options.DailyQuotaPerUser, cancellationToken))
             {
-                var retry = await store.RetryAtAsync(account.Key, slot.Size, options.QuotaPerUser, options.DailyQuotaPerUser, now, cancellationToken);
+                var retry = await store.RetryAtAsync(account.Key, info.Domain, slot.Size, options.QuotaPerUser, options.DailyQuotaPerUser, now, cancellationToken);
                 metrics.Increment("xmppprivacy_upload_slots_refused_total");
                 return UploadErrors.OverQuota(retry, "This upload would exceed your storage quota; try again after the time given.");
             }

@@ -45,10 +45,13 @@ public sealed class UploadStore(IDatabase database, UploadFiles files) : IAccoun
 
     public string Name => "uploads";
 
-    /// <summary>What counts against a user's quota: open slots, uploads in progress and unexpired files.</summary>
-    private const string Counted = "owner = @owner AND (state = 'uploading' OR expires_ms > @now)";
+    /// <summary>
+    /// What counts against a user's quota on one service: open slots, uploads in progress and unexpired files of that
+    /// service. Each service has its own quota, so files kept 30 days never crowd out a 24-hour clipboard.
+    /// </summary>
+    private const string Counted = "owner = @owner AND service = @service AND (state = 'uploading' OR expires_ms > @now)";
 
-    /// <summary>Issues the slot if the owner stays within both quotas; false when over one.</summary>
+    /// <summary>Issues the slot if the owner stays within both quotas of the slot's service; false when over one.</summary>
     public async Task<bool> IssueAsync(UploadRow slot, long quota, long dailyQuota, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -83,7 +86,7 @@ public sealed class UploadStore(IDatabase database, UploadFiles files) : IAccoun
     /// When a refused request could fit again: the earliest time something of the owner's stops counting
     /// against the quota that refused it (a file or slot expires, or a day passes since a slot was issued).
     /// </summary>
-    public async Task<DateTimeOffset> RetryAtAsync(string owner, long size, long quota, long dailyQuota, DateTimeOffset now,
+    public async Task<DateTimeOffset> RetryAtAsync(string owner, string service, long size, long quota, long dailyQuota, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -97,6 +100,7 @@ public sealed class UploadStore(IDatabase database, UploadFiles files) : IAccoun
         var nowMs = now.ToUnixTimeMilliseconds();
         var day = (long)TimeSpan.FromDays(1).TotalMilliseconds;
         Db.Add(command, "@owner", owner);
+        Db.Add(command, "@service", service);
         Db.Add(command, "@now", nowMs);
         Db.Add(command, "@day_ago", nowMs - day);
         Db.Add(command, "@upload", (long)UploadTimeout.TotalMilliseconds);
@@ -131,6 +135,13 @@ public sealed class UploadStore(IDatabase database, UploadFiles files) : IAccoun
     public Task<bool> ReleaseAsync(string id, CancellationToken cancellationToken) =>
         UpdateAsync("UPDATE upload_files SET state = 'slot', claimed_ms = NULL WHERE id = @id AND state = 'uploading';",
             id, DateTimeOffset.UnixEpoch, null, cancellationToken);
+
+    /// <summary>
+    /// Deletes a slot whose PUT could not be stored (the disk was full): its bytes stop counting against the quota at
+    /// once, and the client asks for a new slot when there is room again. False when the row is not being uploaded.
+    /// </summary>
+    public Task<bool> DiscardAsync(string id, CancellationToken cancellationToken) =>
+        UpdateAsync("DELETE FROM upload_files WHERE id = @id AND state = 'uploading';", id, DateTimeOffset.UnixEpoch, null, cancellationToken);
 
     /// <summary>Marks the file stored, kept until <paramref name="expires"/>; false when the slot is gone (the account was deleted).</summary>
     public Task<bool> CompleteAsync(string id, DateTimeOffset now, DateTimeOffset expires, CancellationToken cancellationToken) =>

@@ -36,7 +36,7 @@ public sealed class UploadServiceTests : IAsyncLifetime, IDisposable
         await database.MigrateAsync(CancellationToken.None);
         var files = new UploadFiles(_options);
         var domains = new Domains(new ComponentOptions(), new DomainsOptions(), [_services]);
-        var service = new UploadService(domains, _services, _options, new UploadStore(database, files), new Metrics(), _time, new TestLog().For<UploadService>());
+        var service = new UploadService(domains, _services, _options, new UploadStore(database, files), files, new Metrics(), _time, new TestLog().For<UploadService>());
         _router = new Router(domains.Services, [new CoreService(), service], new IqTracker(), new TestLog().For<Router>(), "localhost");
     }
 
@@ -100,7 +100,7 @@ public sealed class UploadServiceTests : IAsyncLifetime, IDisposable
     {
         var files = new UploadFiles(_options);
         UploadService With(bool name) => new(new Domains("localhost", "privacy.localhost"), _services, _options with { FileNameInUrl = name },
-            new UploadStore(null!, files), new Metrics(), _time, new TestLog().For<UploadService>());
+            new UploadStore(null!, files), files, new Metrics(), _time, new TestLog().For<UploadService>());
 
         Assert.Equal("https://files.example.org/share/AAAAAAAAAAAAAAAAAAAAAA", With(false).Url("AAAAAAAAAAAAAAAAAAAAAA", "a b/ü.txt"));
         Assert.Equal("https://files.example.org/share/AAAAAAAAAAAAAAAAAAAAAA/a%20b%2F%C3%BC.txt", With(true).Url("AAAAAAAAAAAAAAAAAAAAAA", "a b/ü.txt"));

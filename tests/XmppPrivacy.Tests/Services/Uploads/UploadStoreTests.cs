@@ -28,8 +28,8 @@ public sealed class UploadStoreTests : IAsyncLifetime, IDisposable
 
     public void Dispose() => _directory.Dispose();
 
-    private UploadRow Slot(string owner = "alice@localhost", long size = 100, TimeSpan? valid = null) =>
-        new(UploadFiles.NewId(), owner, "upload.localhost", "a.txt", size, "text/plain", UploadService.HashToken("t"), UploadState.Slot,
+    private UploadRow Slot(string owner = "alice@localhost", long size = 100, TimeSpan? valid = null, string service = "upload.localhost") =>
+        new(UploadFiles.NewId(), owner, service, "a.txt", size, "text/plain", UploadService.HashToken("t"), UploadState.Slot,
             _time.GetUtcNow(), _time.GetUtcNow() + (valid ?? TimeSpan.FromMinutes(5)));
 
     private Task<bool> IssueAsync(UploadRow slot, long quota = 1000, long daily = 10_000) =>
@@ -59,11 +59,57 @@ public sealed class UploadStoreTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Each_service_has_its_own_quota_per_user_so_files_kept_30_days_never_crowd_out_the_clipboard()
+    {
+        Assert.True(await IssueAsync(Slot(size: 1000)));
+        Assert.False(await IssueAsync(Slot(size: 1)));
+        Assert.True(await IssueAsync(Slot(size: 1000, service: "clipboard.localhost")));
+        Assert.False(await IssueAsync(Slot(size: 1, service: "clipboard.localhost")));
+        // The retry time of one service is that of its own slots.
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.True(await IssueAsync(Slot(size: 1000, service: "other.localhost", valid: TimeSpan.FromMinutes(1))));
+        var retry = await _store.RetryAtAsync("alice@localhost", "other.localhost", 10, 1000, 10_000, _time.GetUtcNow(), CancellationToken.None);
+        Assert.Equal(Start + TimeSpan.FromMinutes(2), retry);
+        // The daily quota is per service too.
+        Assert.True(await IssueAsync(Slot(size: 100, service: "daily.localhost"), quota: 10_000, daily: 100));
+        Assert.False(await IssueAsync(Slot(size: 1, service: "daily.localhost"), quota: 10_000, daily: 100));
+        Assert.True(await IssueAsync(Slot(size: 100, service: "daily2.localhost"), quota: 10_000, daily: 100));
+    }
+
+    [Fact]
+    public async Task A_discarded_upload_leaves_no_row_and_gives_its_bytes_back_at_once_but_an_open_slot_is_not_discarded()
+    {
+        var slot = Slot(size: 1000);
+        Assert.True(await IssueAsync(slot));
+        Assert.False(await _store.DiscardAsync(slot.Id, CancellationToken.None));
+        Assert.True(await _store.ClaimAsync(slot.Id, _time.GetUtcNow(), CancellationToken.None));
+        Assert.True(await _store.DiscardAsync(slot.Id, CancellationToken.None));
+        Assert.Null(await _store.FindAsync(slot.Id, CancellationToken.None));
+        Assert.True(await IssueAsync(Slot(size: 1000)));
+    }
+
+    [Fact]
+    public void A_stored_file_s_folder_is_flushed_and_a_folder_that_is_not_there_is_an_IOException()
+    {
+        var slot = Slot();
+        using (var file = _files.CreateTemporary(slot.Id, out var temporary, 10))
+        {
+            file.Write(new byte[10]);
+            file.Close();
+            _files.MoveIntoPlace(temporary, slot.Id);
+        }
+        Assert.Equal(10, new FileInfo(_files.PathOf(slot.Id)).Length);
+        UploadFiles.SyncFolder(_directory.File("uploads"));
+        Assert.Throws<IOException>(() => UploadFiles.SyncFolder(_directory.File("no-such-folder")));
+        Assert.True(_files.AvailableBytes() > 0);
+    }
+
+    [Fact]
     public async Task An_unused_slot_gives_its_bytes_back_when_it_expires_and_the_retry_time_says_when()
     {
         Assert.True(await IssueAsync(Slot(size: 1000)));
         Assert.False(await IssueAsync(Slot(size: 10)));
-        var retry = await _store.RetryAtAsync("alice@localhost", 10, 1000, 10_000, _time.GetUtcNow(), CancellationToken.None);
+        var retry = await _store.RetryAtAsync("alice@localhost", "upload.localhost", 10, 1000, 10_000, _time.GetUtcNow(), CancellationToken.None);
         Assert.Equal(Start + TimeSpan.FromMinutes(5), retry);
 
         _time.Advance(TimeSpan.FromMinutes(5));
@@ -76,7 +122,7 @@ public sealed class UploadStoreTests : IAsyncLifetime, IDisposable
         var first = Slot(size: 60);
         await StoreAsync(first, TimeSpan.FromDays(30));
         Assert.False(await IssueAsync(Slot(size: 50), quota: 10_000, daily: 100));
-        var retry = await _store.RetryAtAsync("alice@localhost", 50, 10_000, 100, _time.GetUtcNow(), CancellationToken.None);
+        var retry = await _store.RetryAtAsync("alice@localhost", "upload.localhost", 50, 10_000, 100, _time.GetUtcNow(), CancellationToken.None);
         Assert.Equal(Start + TimeSpan.FromDays(1), retry);
 
         _time.Advance(TimeSpan.FromDays(1));
