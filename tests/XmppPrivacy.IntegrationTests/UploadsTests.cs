@@ -228,7 +228,7 @@ public sealed class UploadsTests
     }
 
     [Fact]
-    public async Task A_file_past_its_retention_is_410_before_any_sweep_and_gone_from_disk_and_database_within_one_sweep()
+    public async Task A_file_past_its_retention_is_404_before_any_sweep_and_gone_from_disk_and_database_within_one_sweep()
     {
         // No sweep after the one at start: only the check on every request stands between the file and a download.
         var (prosody, component, alice) = await StartAsync(Options(("Upload:Services", Clipboard + "=2s"), ("Sweeps:Interval", "1h")));
@@ -237,9 +237,9 @@ public sealed class UploadsTests
         {
             var slot = await GrantAsync(alice, 4, "a.txt", "text/plain", Clipboard);
             using (var put = await PutAsync(slot, "abcd"u8.ToArray(), "text/plain")) Assert.Equal(HttpStatusCode.Created, put.StatusCode);
-            await Repo.WaitUntilAsync(async () => (await component.Http.GetAsync(slot.Get)).StatusCode == HttpStatusCode.Gone,
-                TimeSpan.FromSeconds(20), "the file is no longer served and says it expired");
-            Assert.Equal(HttpStatusCode.Gone, (await component.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, slot.Get))).StatusCode);
+            await Repo.WaitUntilAsync(async () => (await component.Http.GetAsync(slot.Get)).StatusCode == HttpStatusCode.NotFound,
+                TimeSpan.FromSeconds(20), "the file is no longer served");
+            Assert.Equal(HttpStatusCode.NotFound, (await component.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, slot.Get))).StatusCode);
             Assert.Single(Files(component));
         }
 

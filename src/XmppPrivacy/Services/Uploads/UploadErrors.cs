@@ -38,6 +38,6 @@ public static class UploadErrors
     public static readonly Http StorageFull = new(507, "The server's storage is full; try again later.");
     public static readonly Http CannotStore = new(500, "The upload could not be stored; try again later.");
     public static readonly Http Stopping = new(503, "The service is restarting; upload again with the same slot while it is valid.");
+    /// <summary>No such file: never was, expired (even before the sweep), or deleted; the answer does not say which.</summary>
     public static readonly Http NotFound = new(404, "Not found.");
-    public static readonly Http Expired = new(410, "This file has expired and is no longer available.");
 }

@@ -15,7 +15,7 @@ namespace XmppPrivacy.Services.Uploads;
 /// <summary>
 /// PUT, GET and HEAD under <c>/upload/{id}</c> (and <c>/upload/{id}/{name}</c>). A PUT streams its body to a
 /// temporary file (its size reserved first), never more than the slot's size, flushes it to disk, renames it into
-/// place and flushes the folder; only then is the file served and 201 sent. A full disk is 507 and gives the slot up. Downloads are filtered by expiry on every request (410 once expired) and come with headers that
+/// place and flushes the folder; only then is the file served and 201 sent. A full disk is 507 and gives the slot up. Downloads are filtered by expiry on every request (404 once expired, as for a file that never was) and come with headers that
 /// stop a browser from running them. Anything else under the path is 404; nothing lists a folder.
 /// </summary>
 public sealed partial class UploadHttp(UploadStore store, UploadFiles files, UploadServices services, UploadOptions options,
@@ -186,10 +186,11 @@ public sealed partial class UploadHttp(UploadStore store, UploadFiles files, Upl
             await AnswerAsync(context, UploadErrors.NotFound);
             return;
         }
-        // Past its retention the file is never served, even while the sweep has not yet deleted it.
+        // Past its retention the file is never served, even while the sweep has not yet deleted it, and the
+        // answer is the same as for a file that never was: nobody learns that a file had been there.
         if (row.ExpiresAt <= time.GetUtcNow())
         {
-            await AnswerAsync(context, UploadErrors.Expired);
+            await AnswerAsync(context, UploadErrors.NotFound);
             return;
         }
         var path = files.PathOf(id);
