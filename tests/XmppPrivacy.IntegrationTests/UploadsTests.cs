@@ -481,18 +481,7 @@ public sealed class UploadsTests
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (Output) Output.AppendLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
-        await Repo.WaitUntilAsync(async () =>
-        {
-            try
-            {
-                return (await http.GetAsync("/health")).IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(traceFile is null ? 30 : 90), "the component is connected");
+        await ComponentChecks.WaitForHealthyProcessAsync(httpPort, timeout: TimeSpan.FromSeconds(traceFile is null ? 30 : 90));
         return process;
     }
 

@@ -20,7 +20,7 @@ public static class ComponentChecks
     /// Waits until a component started as its own process (<c>xmpp-privacy run</c>, the native binary) answers
     /// <c>/health</c> with success on <paramref name="httpPort"/>: all its links are up.
     /// </summary>
-    public static async Task WaitForHealthyProcessAsync(int httpPort, string what = "the component is connected")
+    public static async Task WaitForHealthyProcessAsync(int httpPort, string what = "the component is connected", TimeSpan? timeout = null)
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
         await Repo.WaitUntilAsync(async () =>
@@ -33,7 +33,7 @@ public static class ComponentChecks
             {
                 return false;
             }
-        }, TimeSpan.FromSeconds(30), what);
+        }, timeout ?? TimeSpan.FromSeconds(30), what);
     }
 
     /// <summary>Waits until every link is up and the Prosody bridge answered the component's hello.</summary>
