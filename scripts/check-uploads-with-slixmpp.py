@@ -6,7 +6,9 @@ Logs in (or registers), finds the upload service through the server's disco#item
 to it, then to the upload and the clipboard services by name, downloads both over HTTP and compares them byte for byte, and asks for a
 slot larger than the advertised maximum. With --expires-after N it then waits until the clipboard's file
 (kept N seconds by a demo started with XMPPPRIVACY_Upload__Services=clipboard.localhost=Ns) is no longer
-served. Prints what it saw; exits 0 only if everything held.
+served; with --upload-expires-after M as well (XMPPPRIVACY_Upload__ExpiresAfter=Ms, M > N), that the upload
+service's file is still served then and stops being served after its own retention. Prints what it saw;
+exits 0 only if everything held.
 
     python3 scripts/check-uploads-with-slixmpp.py --port 5222 --user tester --password secret --register
 """
@@ -25,12 +27,13 @@ from inband import register_in_band
 
 
 class Check(slixmpp.ClientXMPP):
-    def __init__(self, jid, password, register, upload, clipboard, expires_after):
+    def __init__(self, jid, password, register, upload, clipboard, expires_after, upload_expires_after):
         super().__init__(jid, password)
         self.ok = False
         self.upload = upload
         self.clipboard = clipboard
         self.expires_after = expires_after
+        self.upload_expires_after = upload_expires_after
         for plugin in ("xep_0030", "xep_0363"):
             self.register_plugin(plugin)
         if register:
@@ -53,6 +56,18 @@ class Check(slixmpp.ClientXMPP):
             print(f"{self['xep_0363'].upload_service}: uploaded {name} and got it back byte-identical "
                   f"(Content-Disposition: {response.headers.get('Content-Disposition')})")
         return url
+
+    async def wait_gone(self, http, url, service, expires_after):
+        """Waits until the file at url is no longer served (404), at most expires_after plus two minutes."""
+        deadline = time.monotonic() + expires_after + 120
+        while True:
+            async with http.get(url) as response:
+                if response.status == 404:
+                    print(f"{service}: the file is no longer served")
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{service}'s file is still served")
+            await asyncio.sleep(1)
 
     async def discover(self):
         """What xep_0363's find_upload_service does; slixmpp 1.8.3's own passes coroutines to asyncio.wait,
@@ -87,19 +102,17 @@ class Check(slixmpp.ClientXMPP):
                         raise RuntimeError(f"oversize answered {e.iq['error']['condition']}")
                     print("oversize: not-acceptable")
                 upload.upload_service = slixmpp.JID(self.upload)
-                await self.upload_and_fetch(http, "scan.pdf", "application/pdf")
+                kept = await self.upload_and_fetch(http, "scan.pdf", "application/pdf")
                 upload.upload_service = slixmpp.JID(self.clipboard)
                 url = await self.upload_and_fetch(http, "note.txt", "text/plain")
                 if self.expires_after is not None:
-                    deadline = time.monotonic() + self.expires_after + 120
-                    while True:
-                        async with http.get(url) as response:
-                            if response.status == 404:
-                                print(f"{self.clipboard}: the file is no longer served")
-                                break
-                        if time.monotonic() > deadline:
-                            raise RuntimeError("the clipboard's file is still served")
-                        await asyncio.sleep(1)
+                    await self.wait_gone(http, url, self.clipboard, self.expires_after)
+                if self.upload_expires_after is not None:
+                    async with http.get(kept) as response:
+                        if response.status != 200:
+                            raise RuntimeError(f"{self.upload}'s file answered {response.status} before its own expiry")
+                    print(f"{self.upload}: its file is still served")
+                    await self.wait_gone(http, kept, self.upload, self.upload_expires_after)
             self.ok = True
         except Exception as e:  # report any failure as a failed check
             print(f"FAIL: {type(e).__name__}: {e}")
@@ -116,16 +129,19 @@ def main():
     parser.add_argument("--register", action="store_true")
     parser.add_argument("--upload", default="upload.localhost")
     parser.add_argument("--clipboard", default="clipboard.localhost")
-    parser.add_argument("--expires-after", type=int, default=None)
+    parser.add_argument("--expires-after", type=int, default=None, help="the clipboard's retention in seconds")
+    parser.add_argument("--upload-expires-after", type=int, default=None,
+                        help="the upload service's retention in seconds (longer than the clipboard's)")
     parser.add_argument("--debug", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.ERROR)
     logging.getLogger("asyncio").setLevel(logging.DEBUG if args.debug else logging.CRITICAL)
 
-    client = Check(f"{args.user}@{args.server}", args.password, args.register, args.upload, args.clipboard, args.expires_after)
+    client = Check(f"{args.user}@{args.server}", args.password, args.register, args.upload, args.clipboard, args.expires_after,
+                   args.upload_expires_after)
     client["feature_mechanisms"].unencrypted_plain = True  # loopback only
     client.connect(address=(args.host, args.port), disable_starttls=True, force_starttls=False)
-    timeout = 60 + (args.expires_after or 0) + 120
+    timeout = 60 + max(args.expires_after or 0, args.upload_expires_after or 0) + 120
     try:
         asyncio.get_event_loop().run_until_complete(asyncio.wait_for(client.disconnected, timeout))
     except asyncio.TimeoutError:
