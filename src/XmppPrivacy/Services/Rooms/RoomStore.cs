@@ -12,7 +12,11 @@ namespace XmppPrivacy.Services.Rooms;
 public sealed record RoomMessage(string Id, DateTimeOffset Timestamp, XElement Message);
 
 /// <summary>A room as stored: configuration, subject and affiliations (occupants are never stored).</summary>
-public sealed record StoredRoom(RoomConfig Config, string? Subject, string? SubjectNick, IReadOnlyDictionary<string, Affiliation> Affiliations);
+public sealed record StoredRoom(RoomConfig Config, string? Subject, string? SubjectNick, IReadOnlyDictionary<string, Affiliation> Affiliations)
+{
+    /// <summary>Reserved nicknames by the account's bare JID key.</summary>
+    public IReadOnlyDictionary<string, string> Nicks { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>
 /// The rooms' SQL: configurations, affiliations and the last messages of each room. A room never holds more
@@ -56,6 +60,12 @@ public sealed class RoomStore(IDatabase database)
                 occupant_key BLOB NOT NULL
             );
             """),
+        // Nickname reservations (XEP-0045 §7.10) live on the affiliation: they go with it (none, outcast, account deletion).
+        new(2, "room nickname reservations", """
+            ALTER TABLE room_affiliations ADD COLUMN nick TEXT;
+            ALTER TABLE room_affiliations ADD COLUMN nick_key TEXT;
+            CREATE UNIQUE INDEX room_affiliations_nick ON room_affiliations (room, nick_key);
+            """),
     ];
 
     /// <summary>The room as stored, or null when there is no such room.</summary>
@@ -85,13 +95,18 @@ public sealed class RoomStore(IDatabase database)
             subjectNick = rows.IsDBNull(8) ? null : rows.GetString(8);
         }
         var affiliations = new Dictionary<string, Affiliation>(StringComparer.Ordinal);
-        await using (var command = Command(connection, "SELECT jid, affiliation FROM room_affiliations WHERE room = @room;", room))
+        var nicks = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using (var command = Command(connection, "SELECT jid, affiliation, nick FROM room_affiliations WHERE room = @room;", room))
         {
             await using var rows = await command.ExecuteReaderAsync(cancellationToken);
             while (await rows.ReadAsync(cancellationToken))
-                if (Room.TryParse(rows.GetString(1), out Affiliation affiliation)) affiliations[rows.GetString(0)] = affiliation;
+            {
+                if (!Room.TryParse(rows.GetString(1), out Affiliation affiliation)) continue;
+                affiliations[rows.GetString(0)] = affiliation;
+                if (!rows.IsDBNull(2)) nicks[rows.GetString(0)] = rows.GetString(2);
+            }
         }
-        return new StoredRoom(config, subject, subjectNick, affiliations);
+        return new StoredRoom(config, subject, subjectNick, affiliations) { Nicks = nicks };
     }
 
     /// <summary>Creates or updates the room's configuration and subject.</summary>
@@ -119,7 +134,7 @@ public sealed class RoomStore(IDatabase database)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Sets one affiliation; <see cref="Affiliation.None"/> removes it.</summary>
+    /// <summary>Sets one affiliation; <see cref="Affiliation.None"/> removes it (with the reserved nickname), and so does <see cref="Affiliation.Outcast"/> the nickname.</summary>
     public async Task SetAffiliationAsync(Jid room, string jidKey, Affiliation affiliation, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -127,10 +142,31 @@ public sealed class RoomStore(IDatabase database)
             ? "DELETE FROM room_affiliations WHERE room = @room AND jid = @jid;"
             : """
               INSERT INTO room_affiliations (room, jid, affiliation) VALUES (@room, @jid, @affiliation)
-              ON CONFLICT (room, jid) DO UPDATE SET affiliation = excluded.affiliation;
+              ON CONFLICT (room, jid) DO UPDATE SET affiliation = excluded.affiliation,
+                  nick = CASE WHEN excluded.affiliation = 'outcast' THEN NULL ELSE nick END,
+                  nick_key = CASE WHEN excluded.affiliation = 'outcast' THEN NULL ELSE nick_key END;
               """, room);
         Db.Add(command, "@jid", jidKey);
         Db.Add(command, "@affiliation", Room.Name(affiliation));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Sets an affiliation other than none or outcast together with the account's reserved nickname (null: none); the
+    /// unique index refuses a nickname another account of the room reserved.
+    /// </summary>
+    public async Task ReserveAsync(Jid room, string jidKey, Affiliation affiliation, string? nick, CancellationToken cancellationToken)
+    {
+        if (affiliation is Affiliation.None or Affiliation.Outcast) throw new ArgumentOutOfRangeException(nameof(affiliation));
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = Command(connection, """
+            INSERT INTO room_affiliations (room, jid, affiliation, nick, nick_key) VALUES (@room, @jid, @affiliation, @nick, @nick_key)
+            ON CONFLICT (room, jid) DO UPDATE SET affiliation = excluded.affiliation, nick = excluded.nick, nick_key = excluded.nick_key;
+            """, room);
+        Db.Add(command, "@jid", jidKey);
+        Db.Add(command, "@affiliation", Room.Name(affiliation));
+        Db.Add(command, "@nick", nick);
+        Db.Add(command, "@nick_key", nick is null ? null : RoomNames.NickKey(nick));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -223,7 +259,7 @@ public sealed class RoomStore(IDatabase database)
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken));
     }
 
-    /// <summary>Deletes every affiliation of <paramref name="account"/> (its nick reservations go with its membership).</summary>
+    /// <summary>Deletes every affiliation of <paramref name="account"/>, and with them its nickname reservations.</summary>
     public async Task<int> DeleteAffiliationsAsync(Account account, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

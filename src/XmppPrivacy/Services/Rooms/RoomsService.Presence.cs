@@ -54,6 +54,8 @@ public sealed partial class RoomsService
         var existing = room.OccupantByNick(nick);
         if (refused is null && existing is not null && existing.BareJid.BareKey != request.From.BareKey)
             refused = new StanzaError("cancel", "conflict", "This nickname is taken in this room.");
+        if (refused is null && room.ReservedBy(nick) is { } holder && holder != request.From.BareKey)
+            refused = new StanzaError("cancel", "conflict", "This nickname is reserved by someone else in this room.");
         if (refused is not null)
         {
             Release(room);
@@ -111,6 +113,8 @@ public sealed partial class RoomsService
     {
         var taken = room.OccupantByNick(nick);
         if (taken is not null && taken != occupant) return new StanzaError("cancel", "conflict", "This nickname is taken in this room.");
+        if (room.ReservedBy(nick) is { } holder && holder != occupant.BareJid.BareKey)
+            return new StanzaError("cancel", "conflict", "This nickname is reserved by someone else in this room.");
         if (occupant.Sessions.Count > 1)
             return StanzaError.NotAcceptable("Change the nickname from one client at a time: leave with the others first.");
         // 303: the old nickname leaves with the new one named, then the new one is available (XEP-0045 §7.6).

@@ -55,6 +55,8 @@ public sealed partial class RoomsService(
             .Iq("set", MucNs.Owner + "query", (request, ct) => Gated(request, ct, OwnerSetAsync))
             .Iq("get", MucNs.Admin + "query", (request, ct) => Gated(request, ct, AdminGetAsync))
             .Iq("set", MucNs.Admin + "query", (request, ct) => Gated(request, ct, AdminSetAsync))
+            .Iq("get", Register + "query", (request, ct) => Gated(request, ct, RegisterGetAsync))
+            .Iq("set", Register + "query", (request, ct) => Gated(request, ct, RegisterSetAsync))
             .Iq("get", MucNs.Ping + "ping", (request, ct) => Gated(request, ct, PingAsync))
             .Iq("get", MucNs.Mam + "query", (request, ct) => Gated(request, ct, ArchiveFormAsync))
             .Iq("set", MucNs.Mam + "query", (request, ct) => Gated(request, ct, ArchiveQueryAsync))
@@ -70,14 +72,14 @@ public sealed partial class RoomsService(
         }
     }
 
-    /// <summary>Deletes an account's affiliations in the loaded rooms too (the store deletes the rows).</summary>
+    /// <summary>Deletes an account's affiliations and reserved nicknames in the loaded rooms too (the store deletes the rows).</summary>
     internal async Task ForgetAccountAsync(string accountKey, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
             lock (_rooms)
-                foreach (var room in _rooms.Values) room.Affiliations.Remove(accountKey);
+                foreach (var room in _rooms.Values) room.SetAffiliation(accountKey, Affiliation.None);
         }
         finally
         {
@@ -162,6 +164,7 @@ public sealed partial class RoomsService(
             SubjectNick = stored.SubjectNick,
         };
         foreach (var (jid, affiliation) in stored.Affiliations) room.Affiliations[jid] = affiliation;
+        foreach (var (jid, nick) in stored.Nicks) room.Nicks[jid] = nick;
         lock (_rooms) _rooms[roomJid.ToString()] = room;
         return room;
     }
