@@ -274,6 +274,43 @@ public sealed class RoomsTests
         Assert.Empty(component.ErrorLines());
     }
 
+    [Fact]
+    public async Task A_nickname_reserved_through_prosody_is_refused_to_others_with_409_until_its_account_is_deleted()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody);
+        await ComponentChecks.WaitForBridgeAsync(component);
+        foreach (var user in (string[])["alice", "bob", "carol"]) await prosody.RegisterAsync(user, user + "-secret");
+        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
+        await using var carol = await XmppTestClient.LoginAsync(prosody.C2sPort, "carol", "carol-secret");
+        await JoinAsync(alice, "hall@rooms.localhost", "Alice");
+        await using (var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret"))
+        {
+            var form = await bob.IqAsync("<iq type='get' to='hall@rooms.localhost'><query xmlns='jabber:iq:register'/></iq>");
+            Assert.Contains(form.Descendants(Ns.DataForms + "field"), f => (string?)f.Attribute("var") == "muc#register_roomnick");
+            var reserved = await bob.IqAsync("<iq type='set' to='hall@rooms.localhost'><query xmlns='jabber:iq:register'>" +
+                "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#register</value></field>" +
+                "<field var='muc#register_roomnick'><value>Bob</value></field></x></query></iq>");
+            Assert.Equal("result", (string?)reserved.Attribute("type"));
+            var found = await bob.IqAsync("<iq type='get' to='hall@rooms.localhost'><query xmlns='http://jabber.org/protocol/disco#info' node='x-roomuser-item'/></iq>");
+            Assert.Equal("Bob", (string?)found.Descendants(Ns.DiscoInfo + "identity").Single().Attribute("name"));
+            Assert.Equal(1, Scalar(component.DatabasePath, "SELECT COUNT(*) FROM room_affiliations WHERE jid = 'bob@localhost' AND nick = 'Bob' AND affiliation = 'member'"));
+
+            await carol.SendAsync("<presence to='hall@rooms.localhost/bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+            var refused = await carol.WaitForAsync(s => s.Name.LocalName == "presence" && (string?)s.Attribute("type") == "error");
+            Assert.NotNull(refused.Descendants(Ns.Stanzas + "conflict").SingleOrDefault());
+
+            var removed = await bob.IqAsync("<iq type='set'><query xmlns='jabber:iq:register'><remove/></query></iq>");
+            Assert.Equal("result", (string?)removed.Attribute("type"));
+        }
+
+        await Repo.WaitUntilAsync(() => Task.FromResult(Scalar(component.DatabasePath, "SELECT COUNT(*) FROM room_affiliations WHERE jid = 'bob@localhost'") == 0),
+            TimeSpan.FromSeconds(10), "bob's reservation is gone");
+        var entered = await JoinAsync(carol, "hall@rooms.localhost", "Bob");
+        Assert.Contains(entered, s => s.Name.LocalName == "presence" && StatusCodes(s).Contains(110));
+        Assert.Empty(component.ErrorLines());
+    }
+
     /// <summary>Enters a room and returns what the room sent, in order, up to and including the subject.</summary>
     internal static async Task<List<XElement>> JoinAsync(XmppTestClient client, string room, string nick, string history = "")
     {
