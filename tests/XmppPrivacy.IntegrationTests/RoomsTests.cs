@@ -275,7 +275,7 @@ public sealed class RoomsTests
     }
 
     [Fact]
-    public async Task A_nickname_reserved_through_prosody_is_refused_to_others_with_409_until_its_account_is_deleted()
+    public async Task The_room_is_listed_and_a_nickname_reserved_through_prosody_is_refused_to_others_with_409_until_its_account_is_deleted()
     {
         await using var prosody = await ProsodyServer.StartAsync();
         await using var component = await ComponentUnderTest.StartAsync(prosody);
@@ -284,6 +284,10 @@ public sealed class RoomsTests
         await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
         await using var carol = await XmppTestClient.LoginAsync(prosody.C2sPort, "carol", "carol-secret");
         await JoinAsync(alice, "hall@rooms.localhost", "Alice");
+        var listed = await carol.IqAsync("<iq type='get' to='rooms.localhost'><query xmlns='http://jabber.org/protocol/disco#items'>" +
+            "<set xmlns='http://jabber.org/protocol/rsm'><max>5</max></set></query></iq>");
+        Assert.Equal(["hall@rooms.localhost"], listed.Descendants(Ns.DiscoItems + "item").Select(i => (string?)i.Attribute("jid")));
+        Assert.Equal("1", listed.Descendants(XName.Get("count", "http://jabber.org/protocol/rsm")).Single().Value);
         await using (var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret"))
         {
             var form = await bob.IqAsync("<iq type='get' to='hall@rooms.localhost'><query xmlns='jabber:iq:register'/></iq>");

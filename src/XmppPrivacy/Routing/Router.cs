@@ -152,7 +152,9 @@ public sealed partial class Router : IStanzaRouter
         if (payload.Name == Ns.DiscoInfo + "query" && type == "get")
             reply = DiscoInfo(routes, payload, to);
         else if (payload.Name == Ns.DiscoItems + "query" && type == "get")
-            reply = routes.DiscoItems((string?)payload.Attribute("node"), from);
+            reply = routes.PagedItems is { } paged && payload.Attribute("node") is null
+                ? await paged(new IqRequest(iq, payload, from, to, outbound), cancellationToken)
+                : routes.DiscoItems((string?)payload.Attribute("node"), from);
         else if (routes.Iq.TryGetValue((type, payload.Name), out var handler))
             reply = await handler(new IqRequest(iq, payload, from, to, outbound), cancellationToken);
         else

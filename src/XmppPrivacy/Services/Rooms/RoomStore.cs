@@ -11,6 +11,12 @@ namespace XmppPrivacy.Services.Rooms;
 /// <summary>A message of a room's history: the room's stanza-id, when the room received it, and the stanza as broadcast.</summary>
 public sealed record RoomMessage(string Id, DateTimeOffset Timestamp, XElement Message);
 
+/// <summary>A room as listed to everyone (disco#items of the service): its bare JID and name.</summary>
+public sealed record ListedRoom(string Jid, string? Name);
+
+/// <summary>One page of listed rooms, with how many there are in all and the position of the page's first.</summary>
+public sealed record RoomPage(IReadOnlyList<ListedRoom> Rooms, long Count, long FirstIndex);
+
 /// <summary>A room as stored: configuration, subject and affiliations (occupants are never stored).</summary>
 public sealed record StoredRoom(RoomConfig Config, string? Subject, string? SubjectNick, IReadOnlyDictionary<string, Affiliation> Affiliations)
 {
@@ -107,6 +113,48 @@ public sealed class RoomStore(IDatabase database)
             }
         }
         return new StoredRoom(config, subject, subjectNick, affiliations) { Nicks = nicks };
+    }
+
+    private const string Listed = "members_only = 0 AND password IS NULL";
+
+    /// <summary>
+    /// A page of at most <paramref name="max"/> rooms anyone may find (neither members-only nor password-protected), in
+    /// the order of their JIDs: those after <paramref name="after"/>, or the last ones before <paramref name="before"/>
+    /// (empty: the last page), as XEP-0059 pages.
+    /// </summary>
+    public async Task<RoomPage> ListedRoomsAsync(string? after, string? before, int max, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        long count;
+        await using (var counting = connection.CreateCommand())
+        {
+            counting.CommandText = $"SELECT COUNT(*) FROM rooms WHERE {Listed};";
+            count = Convert.ToInt64(await counting.ExecuteScalarAsync(cancellationToken));
+        }
+        var rooms = new List<ListedRoom>();
+        if (max > 0)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = before is null
+                ? $"SELECT room, name FROM rooms WHERE {Listed} AND (@after IS NULL OR room > @after) ORDER BY room LIMIT @max;"
+                : $"SELECT room, name FROM rooms WHERE {Listed} AND (@before = '' OR room < @before) ORDER BY room DESC LIMIT @max;";
+            Db.Add(command, "@after", after);
+            Db.Add(command, "@before", before);
+            Db.Add(command, "@max", (long)max);
+            await using var rows = await command.ExecuteReaderAsync(cancellationToken);
+            while (await rows.ReadAsync(cancellationToken))
+                rooms.Add(new ListedRoom(rows.GetString(0), rows.IsDBNull(1) ? null : rows.GetString(1)));
+            if (before is not null) rooms.Reverse();
+        }
+        long firstIndex = 0;
+        if (rooms.Count > 0)
+        {
+            await using var index = connection.CreateCommand();
+            index.CommandText = $"SELECT COUNT(*) FROM rooms WHERE {Listed} AND room < @first;";
+            Db.Add(index, "@first", rooms[0].Jid);
+            firstIndex = Convert.ToInt64(await index.ExecuteScalarAsync(cancellationToken));
+        }
+        return new RoomPage(rooms, count, firstIndex);
     }
 
     /// <summary>Creates or updates the room's configuration and subject.</summary>

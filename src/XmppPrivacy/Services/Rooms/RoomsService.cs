@@ -37,7 +37,7 @@ public sealed partial class RoomsService(
         .Identity("conference", "text", "Rooms")
         .Feature(MucNs.Muc.NamespaceName)
         .Feature(MucNs.OccupantId.NamespaceName)
-        .Items("", _ => LoadedRoomItems())
+        .PagedItems(RoomListAsync)
         .OnConnected((outbound, _) =>
         {
             _outbound = outbound;
@@ -199,15 +199,6 @@ public sealed partial class RoomsService(
             foreach (var session in occupant.Sessions.Keys.ToList())
                 if (build(occupant, session) is { } stanza)
                     await outbound.SendAsync(stanza, cancellationToken);
-    }
-
-    private IEnumerable<XElement> LoadedRoomItems()
-    {
-        List<Room> rooms;
-        lock (_rooms) rooms = [.. _rooms.Values];
-        return rooms.Where(r => !r.Config.MembersOnly && r.Config.Password is null)
-            .OrderBy(r => r.Jid.Local, StringComparer.Ordinal)
-            .Select(r => new DiscoItem(r.Jid, Name: r.Config.Name ?? r.Jid.Local).ToElement());
     }
 
     private static StanzaError JidMalformed(string text) => new("modify", "jid-malformed", text);
