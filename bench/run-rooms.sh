@@ -3,8 +3,8 @@
 #   (a) "component": Prosody with the XmppPrivacy component (Release build), whose rooms domain rooms.localhost runs the
 #       rooms and keeps the last 10 messages of each in SQLite;
 #   (b) "mod_muc":   the same Prosody configuration with Prosody's own `Component "muc.localhost" "muc"` (history in
-#       memory, max_history_messages = 10 and muc_room_default_history_length = 10 to match; rooms unlocked on creation
-#       like the component's), and no component connected.
+#       memory, max_history_messages = 10 and muc_room_default_history_length = 10 to match; rooms unlocked on creation,
+#       and the component started with Rooms:LockNewRooms=false to match), and no component connected.
 # Neither runs mod_privacy_bridge (rooms do not use it). Each configuration gets its own free loopback ports and its own
 # state under one temp directory (deleted at the end). The load generator is bench/XmppPrivacy.ChatLoad in its rooms
 # mode (bench/XmppPrivacy.ChatLoad/RoomsLoad.cs): plain c2s, SASL PLAIN on loopback, users registered in band.
@@ -174,6 +174,7 @@ start_component() {
 		XMPPPRIVACY_Storage__Path="$db" \
 		XMPPPRIVACY_Upload__StoragePath="$state/uploads" \
 		XMPPPRIVACY_Log__Level=Warning \
+		XMPPPRIVACY_Rooms__LockNewRooms=false \
 		setsid dotnet "$component_dir/xmpp-privacy.dll" run >>"$state/component.log" 2>&1 &
 	component_pid=$!
 	started+=("$component_pid")

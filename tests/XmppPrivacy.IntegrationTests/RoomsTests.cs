@@ -315,7 +315,7 @@ public sealed class RoomsTests
         Assert.Empty(component.ErrorLines());
     }
 
-    /// <summary>Enters a room and returns what the room sent, in order, up to and including the subject.</summary>
+    /// <summary>Enters a room and returns what the room sent, in order, up to and including the subject; a creator then submits the instant-room form.</summary>
     internal static async Task<List<XElement>> JoinAsync(XmppTestClient client, string room, string nick, string history = "")
     {
         await client.SendAsync($"<presence to='{room}/{nick}'><x xmlns='http://jabber.org/protocol/muc'>{history}</x></presence>");
@@ -328,8 +328,15 @@ public sealed class RoomsTests
             if (next.Name.LocalName == "presence" && (string?)next.Attribute("type") == "error")
                 throw new InvalidOperationException("Entering the room failed: " + next);
             if (next.Name.LocalName == "message" && next.Element(Ns.Component + "subject") is not null && next.Element(Ns.Component + "body") is null)
-                return received;
+                break;
         }
+        // As real clients do, whoever created the room (201) accepts the default configuration: the room stays locked until then.
+        if (received.Any(s => s.Name.LocalName == "presence" && StatusCodes(s).Contains(201)))
+        {
+            var instant = await client.IqAsync($"<iq type='set' to='{bare}'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'/></query></iq>");
+            if ((string?)instant.Attribute("type") != "result") throw new InvalidOperationException("The instant-room form was refused: " + instant);
+        }
+        return received;
     }
 
     private static bool FromRooms(XElement stanza) =>

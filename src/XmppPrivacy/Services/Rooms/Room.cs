@@ -49,6 +49,10 @@ public sealed class Room(Jid jid, RoomConfig config)
     public RoomConfig Config { get; set; } = config;
     public string? Subject { get; set; }
     public string? SubjectNick { get; set; }
+    /// <summary>Until when a new room waits for its creator's configuration (XEP-0045 §10.1); null once configured.</summary>
+    public DateTimeOffset? LockedUntil { get; set; }
+    /// <summary>The timer that destroys the room if it is still locked at <see cref="LockedUntil"/> (memory only).</summary>
+    public ITimer? LockTimer { get; set; }
     /// <summary>Affiliations other than none, by the account's bare JID key.</summary>
     public Dictionary<string, Affiliation> Affiliations { get; } = new(StringComparer.Ordinal);
     /// <summary>Occupants by <see cref="RoomNames.NickKey"/>.</summary>

@@ -20,6 +20,9 @@ public sealed record RoomPage(IReadOnlyList<ListedRoom> Rooms, long Count, long 
 /// <summary>A room as stored: configuration, subject and affiliations (occupants are never stored).</summary>
 public sealed record StoredRoom(RoomConfig Config, string? Subject, string? SubjectNick, IReadOnlyDictionary<string, Affiliation> Affiliations)
 {
+    /// <summary>Until when the room waits for its creator's configuration; null when configured.</summary>
+    public DateTimeOffset? LockedUntil { get; init; }
+
     /// <summary>Reserved nicknames by the account's bare JID key.</summary>
     public IReadOnlyDictionary<string, string> Nicks { get; init; } = new Dictionary<string, string>();
 }
@@ -67,7 +70,8 @@ public sealed class RoomStore(IDatabase database)
             );
             """),
         // Nickname reservations (XEP-0045 §7.10) live on the affiliation: they go with it (none, outcast, account deletion).
-        new(2, "room nickname reservations", """
+        new(2, "room nickname reservations and locked new rooms", """
+            ALTER TABLE rooms ADD COLUMN locked_until_ms INTEGER;
             ALTER TABLE room_affiliations ADD COLUMN nick TEXT;
             ALTER TABLE room_affiliations ADD COLUMN nick_key TEXT;
             CREATE UNIQUE INDEX room_affiliations_nick ON room_affiliations (room, nick_key);
@@ -80,8 +84,9 @@ public sealed class RoomStore(IDatabase database)
         await using var connection = await database.OpenAsync(cancellationToken);
         RoomConfig config;
         string? subject, subjectNick;
+        DateTimeOffset? lockedUntil;
         await using (var command = Command(connection, """
-            SELECT name, persistent, members_only, password, moderated, whois_anyone, history_length, subject, subject_nick
+            SELECT name, persistent, members_only, password, moderated, whois_anyone, history_length, subject, subject_nick, locked_until_ms
             FROM rooms WHERE room = @room;
             """, room))
         {
@@ -99,6 +104,7 @@ public sealed class RoomStore(IDatabase database)
             };
             subject = rows.IsDBNull(7) ? null : rows.GetString(7);
             subjectNick = rows.IsDBNull(8) ? null : rows.GetString(8);
+            lockedUntil = rows.IsDBNull(9) ? null : DateTimeOffset.FromUnixTimeMilliseconds(rows.GetInt64(9));
         }
         var affiliations = new Dictionary<string, Affiliation>(StringComparer.Ordinal);
         var nicks = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -112,10 +118,10 @@ public sealed class RoomStore(IDatabase database)
                 if (!rows.IsDBNull(2)) nicks[rows.GetString(0)] = rows.GetString(2);
             }
         }
-        return new StoredRoom(config, subject, subjectNick, affiliations) { Nicks = nicks };
+        return new StoredRoom(config, subject, subjectNick, affiliations) { Nicks = nicks, LockedUntil = lockedUntil };
     }
 
-    private const string Listed = "members_only = 0 AND password IS NULL";
+    private const string Listed = "members_only = 0 AND password IS NULL AND locked_until_ms IS NULL";
 
     /// <summary>
     /// A page of at most <paramref name="max"/> rooms anyone may find (neither members-only nor password-protected), in
@@ -162,12 +168,12 @@ public sealed class RoomStore(IDatabase database)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = Command(connection, """
-            INSERT INTO rooms (room, name, persistent, members_only, password, moderated, whois_anyone, history_length, subject, subject_nick)
-            VALUES (@room, @name, @persistent, @members_only, @password, @moderated, @whois, @history, @subject, @subject_nick)
+            INSERT INTO rooms (room, name, persistent, members_only, password, moderated, whois_anyone, history_length, subject, subject_nick, locked_until_ms)
+            VALUES (@room, @name, @persistent, @members_only, @password, @moderated, @whois, @history, @subject, @subject_nick, @locked)
             ON CONFLICT (room) DO UPDATE SET name = excluded.name, persistent = excluded.persistent,
                 members_only = excluded.members_only, password = excluded.password, moderated = excluded.moderated,
                 whois_anyone = excluded.whois_anyone, history_length = excluded.history_length,
-                subject = excluded.subject, subject_nick = excluded.subject_nick;
+                subject = excluded.subject, subject_nick = excluded.subject_nick, locked_until_ms = excluded.locked_until_ms;
             """, room.Jid);
         var config = room.Config;
         Db.Add(command, "@name", config.Name);
@@ -179,6 +185,7 @@ public sealed class RoomStore(IDatabase database)
         Db.Add(command, "@history", (long)config.HistoryLength);
         Db.Add(command, "@subject", room.Subject);
         Db.Add(command, "@subject_nick", room.SubjectNick);
+        Db.Add(command, "@locked", room.LockedUntil?.ToUnixTimeMilliseconds());
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

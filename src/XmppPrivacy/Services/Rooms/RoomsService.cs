@@ -18,7 +18,8 @@ namespace XmppPrivacy.Services.Rooms;
 /// messages, chat states and messages asking not to be stored never are. One gate orders everything a room
 /// does, so occupants see the same order the room stored.
 /// </summary>
-[Xep(45, "1.35", "rooms, history of the last N messages, roles and affiliations"), Xep(203, "2.0", "history stamps"),
+[Xep(45, "1.35", "rooms, history of the last N messages, roles and affiliations, nickname registration, locked new rooms"), Xep(203, "2.0", "history stamps"),
+ Xep(59, "1.0.0", "paging the service's list of rooms"),
  Xep(359, "0.7.0", "stanza-id by the room"), Xep(421, "0.1.0"), Xep(410, "1.1.0"),
  Xep(313, "1.1.1", "on room JIDs: at most the messages the room keeps")]
 public sealed partial class RoomsService(
@@ -147,11 +148,19 @@ public sealed partial class RoomsService(
         RoomNames.RoomKey(to.Local) is { } key ? new Jid(key, to.Domain, null) : null;
 
     /// <summary>The room, loaded from the store if it is not in memory; null when it does not exist.</summary>
-    private async Task<Room?> FindAsync(Jid roomJid, CancellationToken cancellationToken)
+    private async Task<Room?> FindAsync(Jid roomJid, CancellationToken cancellationToken, IOutbound? outbound = null)
     {
-        lock (_rooms)
-            if (_rooms.TryGetValue(roomJid.ToString(), out var loaded)) return loaded;
+        Room? loaded;
+        lock (_rooms) loaded = _rooms.GetValueOrDefault(roomJid.ToString());
+        if (loaded is not null)
+            return loaded.LockedUntil <= time.GetUtcNow() && await ExpireLockAsync(loaded, outbound ?? _outbound, cancellationToken) ? null : loaded;
         if (await store.LoadAsync(roomJid, cancellationToken) is not { } stored) return null;
+        if (stored.LockedUntil <= time.GetUtcNow())
+        {
+            // Created and never configured before the lock ran out (the component may have been stopped meanwhile).
+            await store.DeleteAsync(roomJid, cancellationToken);
+            return null;
+        }
         if (!stored.Config.Persistent)
         {
             // A temporary room left behind by a stop while people were in it: it ended with them.
@@ -162,6 +171,7 @@ public sealed partial class RoomsService(
         {
             Subject = stored.Subject,
             SubjectNick = stored.SubjectNick,
+            LockedUntil = stored.LockedUntil,
         };
         foreach (var (jid, affiliation) in stored.Affiliations) room.Affiliations[jid] = affiliation;
         foreach (var (jid, nick) in stored.Nicks) room.Nicks[jid] = nick;
@@ -171,6 +181,8 @@ public sealed partial class RoomsService(
 
     private void Unload(Room room)
     {
+        room.LockTimer?.Dispose();
+        room.LockTimer = null;
         lock (_rooms) _rooms.Remove(room.Jid.ToString());
     }
 
