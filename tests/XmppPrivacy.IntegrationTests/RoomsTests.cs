@@ -315,6 +315,34 @@ public sealed class RoomsTests
         Assert.Empty(component.ErrorLines());
     }
 
+    [Fact]
+    public async Task A_disco_query_to_an_occupant_is_passed_to_its_client_through_prosody_and_answered_between_occupant_jids()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody);
+        await component.WaitForAllConnectedAsync();
+        foreach (var user in (string[])["alice", "bob"]) await prosody.RegisterAsync(user, user + "-secret");
+        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
+        await using var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret");
+        await JoinAsync(alice, "den@rooms.localhost", "Alice");
+        await JoinAsync(bob, "den@rooms.localhost", "Bob");
+
+        var asking = alice.IqAsync("<iq type='get' to='den@rooms.localhost/Bob'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+        var passed = await bob.WaitForAsync(s => s.Name.LocalName == "iq" && (string?)s.Attribute("type") == "get");
+        Assert.Equal("den@rooms.localhost/Alice", (string?)passed.Attribute("from"));
+        await bob.SendAsync($"<iq type='result' id='{passed.Attribute("id")!.Value}' to='den@rooms.localhost/Alice'>" +
+            "<query xmlns='http://jabber.org/protocol/disco#info'><identity category='client' type='pc' name='test client'/></query></iq>");
+        var answer = await asking;
+
+        Assert.Equal(("result", "den@rooms.localhost/Bob"), ((string?)answer.Attribute("type"), (string?)answer.Attribute("from")));
+        Assert.Equal("test client", (string?)answer.Descendants(Ns.DiscoInfo + "identity").Single().Attribute("name"));
+        Assert.DoesNotContain("alice@", passed.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("bob@", answer.ToString(), StringComparison.Ordinal);
+        var nobody = await alice.IqAsync("<iq type='get' to='den@rooms.localhost/Nobody'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+        Assert.NotNull(nobody.Descendants(Ns.Stanzas + "item-not-found").SingleOrDefault());
+        Assert.Empty(component.ErrorLines());
+    }
+
     /// <summary>Enters a room and returns what the room sent, in order, up to and including the subject; a creator then submits the instant-room form.</summary>
     internal static async Task<List<XElement>> JoinAsync(XmppTestClient client, string room, string nick, string history = "")
     {

@@ -61,6 +61,8 @@ public sealed partial class RoomsService(
             .Iq("get", MucNs.Ping + "ping", (request, ct) => Gated(request, ct, PingAsync))
             .Iq("get", MucNs.Mam + "query", (request, ct) => Gated(request, ct, ArchiveFormAsync))
             .Iq("set", MucNs.Mam + "query", (request, ct) => Gated(request, ct, ArchiveQueryAsync))
+            .FullJidIqs((request, ct) => Gated(request, ct, OccupantIqAsync))
+            .IqResponses((request, ct) => Gated(request, ct, OccupantIqAnsweredAsync))
             .Info((to, asker, node, ct) => Gated(ct, () => InfoAsync(to, asker, node, ct)))
             .Items((to, asker, node, ct) => Gated(ct, () => ItemsAsync(to, node, ct))));
 
