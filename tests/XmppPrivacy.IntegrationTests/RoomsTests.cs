@@ -343,6 +343,29 @@ public sealed class RoomsTests
         Assert.Empty(component.ErrorLines());
     }
 
+    [Fact]
+    public async Task Two_unicode_spellings_of_a_room_through_prosody_are_one_room_with_one_history()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody);
+        await component.WaitForAllConnectedAsync();
+        foreach (var user in (string[])["alice", "bob"]) await prosody.RegisterAsync(user, user + "-secret");
+        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
+        await using var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret");
+        await JoinAsync(alice, "\u00c5NGSTR\u00d6M@rooms.localhost", "Alice"); // precomposed, upper case
+        await alice.SendAsync("<message type='groupchat' to='\u00c5NGSTR\u00d6M@rooms.localhost' id='u1'><body>one history</body></message>");
+        await alice.WaitForAsync(s => s.Name.LocalName == "message" && (string?)s.Attribute("id") == "u1");
+
+        // The angstrom sign and combining marks: another spelling of the same name.
+        await bob.SendAsync("<presence to='\u212bngstro\u0308m@rooms.localhost/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+        var history = await bob.WaitForAsync(s => s.Name.LocalName == "message" && s.Element(Ns.Component + "body") is not null);
+
+        Assert.Equal("one history", history.Element(Ns.Component + "body")!.Value);
+        Assert.StartsWith("\u00e5ngstr\u00f6m@rooms.localhost/", (string?)history.Attribute("from"), StringComparison.Ordinal);
+        Assert.Equal(1L, Scalar(component.DatabasePath, "SELECT COUNT(*) FROM rooms"));
+        Assert.Empty(component.ErrorLines());
+    }
+
     /// <summary>Enters a room and returns what the room sent, in order, up to and including the subject; a creator then submits the instant-room form.</summary>
     internal static async Task<List<XElement>> JoinAsync(XmppTestClient client, string room, string nick, string history = "")
     {
