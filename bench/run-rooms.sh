@@ -3,8 +3,11 @@
 #   (a) "component": Prosody with the XmppPrivacy component (Release build), whose rooms domain rooms.localhost runs the
 #       rooms and keeps the last 10 messages of each in SQLite;
 #   (b) "mod_muc":   the same Prosody configuration with Prosody's own `Component "muc.localhost" "muc"` (history in
-#       memory, max_history_messages = 10 and muc_room_default_history_length = 10 to match; rooms unlocked on creation
-#       like the component's), and no component connected.
+#       memory, max_history_messages = 10 and muc_room_default_history_length = 10 to match; rooms unlocked on creation,
+#       and the component started with Rooms:LockNewRooms=false to match), and no component connected;
+#   (c) "ceiling":   (a) with Rooms:HistoryLength=0: the same rooms path doing no privacy work (nothing stored; what
+#       remains per message is the transaction that would delete what falls off the end, on an empty table), so
+#       component / ceiling is what keeping the last ten costs and ceiling / mod_muc what the component's path costs.
 # Neither runs mod_privacy_bridge (rooms do not use it). Each configuration gets its own free loopback ports and its own
 # state under one temp directory (deleted at the end). The load generator is bench/XmppPrivacy.ChatLoad in its rooms
 # mode (bench/XmppPrivacy.ChatLoad/RoomsLoad.cs): plain c2s, SASL PLAIN on loopback, users registered in band.
@@ -24,11 +27,11 @@
 #      user, the default Rooms:MaxRoomsPerAccount); RSS after that; the database size; then the component is restarted
 #      on that database, RSS after the same idle settle with 10,000 rooms stored, and again after
 #      ROOMS_BENCH_TOUCH (100) of them were entered and left (each must show 10 history messages).
-# Prints one table and the ratios component / mod_muc from the same run. Exit 1 when a check fails (lost or refused
+# Prints one table and the ratios component / mod_muc and component / ceiling from the same run. Exit 1 when a check fails (lost or refused
 # messages, wrong history lengths), after the table. Took 8 minutes on a busy 2-core machine (load 6–10), most of it
 # creating the 10,000 rooms. Figures and analysis: bench/README.md, "Rooms: fan-out, joins and memory".
-# Options are the environment variables above and ROOMS_BENCH_ONLY=component|mod_muc|memory (the parts to run, e.g.
-# "component mod_muc"),
+# Options are the environment variables above and ROOMS_BENCH_ONLY=component|ceiling|mod_muc|memory (the parts to run,
+# e.g. "component ceiling mod_muc"),
 # ROOMS_BENCH_KEEP=1 (keep the temp directory with logs and databases), ROOMS_BENCH_COMPONENT_DIR (a component already
 # built, instead of building src/).
 set -euo pipefail
@@ -174,6 +177,8 @@ start_component() {
 		XMPPPRIVACY_Storage__Path="$db" \
 		XMPPPRIVACY_Upload__StoragePath="$state/uploads" \
 		XMPPPRIVACY_Log__Level=Warning \
+		XMPPPRIVACY_Rooms__LockNewRooms=false \
+		XMPPPRIVACY_Rooms__HistoryLength="${component_history:-10}" \
 		setsid dotnet "$component_dir/xmpp-privacy.dll" run >>"$state/component.log" 2>&1 &
 	component_pid=$!
 	started+=("$component_pid")
@@ -207,11 +212,12 @@ run_side() {
 }
 
 run_side_steps() {
-	local name=$1 state="$tmp/$1" muc component_pid=""
+	local name=$1 state="$tmp/$1" muc component_pid="" expect=10
 	start_prosody "$name" || return 1
-	if [ "$name" = component ]; then
+	if [ "$name" = component ] || [ "$name" = ceiling ]; then
 		muc=rooms.localhost
-		start_component "$name" "$state/xmpp-privacy.db" || return 1
+		[ "$name" = ceiling ] && expect=0
+		component_history=$expect start_component "$name" "$state/xmpp-privacy.db" || return 1
 	else
 		muc=muc.localhost
 	fi
@@ -246,13 +252,13 @@ run_side_steps() {
 	echo "[$name] joins: $joins users enter one after the other a room with $history messages ..."
 	load_rc=0
 	load joins --port "$c2s" --muc "$muc" --room joins --prefix "j" --register --joins "$joins" --history-messages "$history" \
-		--expect-history 10 --sender-rate "$sender_rate" >"$state/joins.out" 2>"$state/joins.err" &
+		--expect-history "$expect" --sender-rate "$sender_rate" >"$state/joins.out" 2>"$state/joins.err" &
 	load_pid=$!
 	started+=("$load_pid")
 	wait "$load_pid" || load_rc=$?
 	if [ "$load_rc" -ne 0 ] || [ -z "$(value "$state/joins.out" join_p50_ms)" ]; then
 		cat "$state/joins.err" >&2
-		failures+=("$name: joins failed (exit $load_rc): history between $(value "$state/joins.out" history_min) and $(value "$state/joins.out" history_max) messages, 10 expected")
+		failures+=("$name: joins failed (exit $load_rc): history between $(value "$state/joins.out" history_min) and $(value "$state/joins.out" history_max) messages, $expect expected")
 	fi
 	join_p50[$name]=$(value "$state/joins.out" join_p50_ms)
 	join_p99[$name]=$(value "$state/joins.out" join_p99_ms)
@@ -322,7 +328,7 @@ run_memory_steps() {
 	mem_lines+=("database: $stored rooms, $kept messages, $(awk -v k="$db_kb" 'BEGIN { printf "%.1f MB", k / 1024 }') (file, -wal and -shm); touch: enter p50 $(value "$state/touch.out" enter_p50_ms) ms, p99 $(value "$state/touch.out" enter_p99_ms) ms")
 }
 
-configs=(component mod_muc memory)
+configs=(component ceiling mod_muc memory)
 [ -n "$only" ] && read -r -a configs <<<"$only"
 for config in "${configs[@]}"; do
 	if [ "$config" = memory ]; then
@@ -336,7 +342,7 @@ echo
 echo "Fan-out: $occupants occupants in one room, $senders senders x $messages messages, window $window, <= $sender_rate msg/s per sender; joins: $joins, history of 10"
 row_format='%-10s %12s %9s %8s %8s %11s %11s %11s %11s %9s %9s %11s'
 printf "$row_format\n" configuration deliveries/s "msgs/s" "p50 ms" "p99 ms" "join p50 ms" "join p99 ms" "Prosody CPU" "compon. CPU" "µs CPU/dl" "Prosody MB" "compon. MB"
-for name in component mod_muc; do
+for name in component ceiling mod_muc; do
 	[ -n "${fan_rate[$name]+set}" ] || continue
 	printf "$row_format\n" "$name" "${fan_rate[$name]:--}" "${msg_rate[$name]:--}" "${fan_p50[$name]:--}" "${fan_p99[$name]:--}" \
 		"${join_p50[$name]:--}" "${join_p99[$name]:--}" "${prosody_cpu[$name]} s" "${component_cpu[$name]}$([ "${component_cpu[$name]}" != - ] && echo " s")" \
@@ -353,6 +359,16 @@ if [ -n "${fan_rate[component]:-}" ] && [ -n "${fan_rate[mod_muc]:-}" ]; then
 		'BEGIN { if (b > 0 && d > 0) printf "component / mod_muc join latency p50 = %.2f, p99 = %.2f\n", a / b, c / d }'
 	awk -v a="${cpu_per_delivery[component]}" -v b="${cpu_per_delivery[mod_muc]}" \
 		'BEGIN { if (b > 0) printf "component / mod_muc CPU per delivery (Prosody + component) = %.2f\n", a / b }'
+fi
+if [ -n "${fan_rate[component]:-}" ] && [ -n "${fan_rate[ceiling]:-}" ]; then
+	echo
+	awk -v a="${fan_rate[component]}" -v b="${fan_rate[ceiling]}" 'BEGIN { printf "component / ceiling deliveries/s = %.2f (the cost of keeping the last ten)\n", a / b }'
+	awk -v a="${fan_p50[component]}" -v b="${fan_p50[ceiling]}" -v c="${fan_p99[component]}" -v d="${fan_p99[ceiling]}" \
+		'BEGIN { if (b > 0 && d > 0) printf "component / ceiling send→reflection latency p50 = %.2f, p99 = %.2f\n", a / b, c / d }'
+	awk -v a="${cpu_per_delivery[component]}" -v b="${cpu_per_delivery[ceiling]}" \
+		'BEGIN { if (b > 0) printf "component / ceiling CPU per delivery (Prosody + component) = %.2f\n", a / b }'
+	[ -n "${fan_rate[mod_muc]:-}" ] &&
+		awk -v a="${fan_rate[ceiling]}" -v b="${fan_rate[mod_muc]}" 'BEGIN { printf "ceiling / mod_muc deliveries/s = %.2f\n", a / b }'
 fi
 if [ ${#mem_lines[@]} -gt 0 ]; then
 	echo

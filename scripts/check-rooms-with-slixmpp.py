@@ -57,6 +57,9 @@ async def run(args):
     await asyncio.wait_for(speaker.started.wait(), 20)
     speaker.enter("0")
     await asyncio.wait_for(speaker.entered.wait(), 20)
+    # The speaker created the room, which stays locked (201) until its creator accepts the default configuration
+    # with the empty instant-room form, as Gajim and Conversations do.
+    await speaker["xep_0045"].set_room_config(args.room, speaker["xep_0004"].make_form(ftype="submit"))
     for i in range(1, 16):
         speaker.send_message(mto=args.room, mbody=f"slixmpp {i}", mtype="groupchat")
     for _ in range(100):

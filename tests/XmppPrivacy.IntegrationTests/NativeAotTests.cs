@@ -71,7 +71,7 @@ public sealed class NativeAotTests(NativeAotBinary aot) : IClassFixture<NativeAo
     }
 
     [Fact]
-    public async Task Run_connects_every_domain_serves_health_and_metrics_archives_through_the_bridge_and_exits_0_on_sigterm()
+    public async Task Run_connects_every_domain_serves_health_and_metrics_archives_through_the_bridge_normalises_a_room_nickname_and_exits_0_on_sigterm()
     {
         await using var prosody = await ProsodyServer.StartAsync();
         var state = Repo.TempDirectory("xp-aot");
@@ -102,6 +102,14 @@ public sealed class NativeAotTests(NativeAotBinary aot) : IClassFixture<NativeAo
                 await Repo.WaitUntilAsync(() => Task.FromResult(File.Exists(database) &&
                     Convert.ToInt64(DatabaseFile.Scalar(database, "SELECT COUNT(*) FROM archive_messages;")) == 2),
                     TimeSpan.FromSeconds(30), "both copies are archived");
+
+                // Rooms: the binary has no ICU either, so a nickname reaches its own NFKC untouched by Prosody (a form value).
+                await RoomsTests.JoinAsync(alice, "aot@rooms.localhost", "Alice");
+                var reserved = await alice.IqAsync("<iq type='set' to='aot@rooms.localhost'><query xmlns='jabber:iq:register'><x xmlns='jabber:x:data' type='submit'>" +
+                    "<field var='muc#register_roomnick'><value>Ame\u0301lie</value></field></x></query></iq>");
+                Assert.Equal("result", (string?)reserved.Attribute("type"));
+                var found = await alice.IqAsync("<iq type='get' to='aot@rooms.localhost'><query xmlns='http://jabber.org/protocol/disco#info' node='x-roomuser-item'/></iq>");
+                Assert.Equal("Am\u00e9lie", (string?)found.Descendants(XmppPrivacy.Xmpp.Ns.DiscoInfo + "identity").Single().Attribute("name"));
             }
 
             var health = await http.GetFromJsonAsync<JsonElement>("/health");

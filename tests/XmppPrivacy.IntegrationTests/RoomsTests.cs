@@ -274,7 +274,99 @@ public sealed class RoomsTests
         Assert.Empty(component.ErrorLines());
     }
 
-    /// <summary>Enters a room and returns what the room sent, in order, up to and including the subject.</summary>
+    [Fact]
+    public async Task The_room_is_listed_and_a_nickname_reserved_through_prosody_is_refused_to_others_with_409_until_its_account_is_deleted()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody);
+        await ComponentChecks.WaitForBridgeAsync(component);
+        foreach (var user in (string[])["alice", "bob", "carol"]) await prosody.RegisterAsync(user, user + "-secret");
+        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
+        await using var carol = await XmppTestClient.LoginAsync(prosody.C2sPort, "carol", "carol-secret");
+        await JoinAsync(alice, "hall@rooms.localhost", "Alice");
+        var listed = await carol.IqAsync("<iq type='get' to='rooms.localhost'><query xmlns='http://jabber.org/protocol/disco#items'>" +
+            "<set xmlns='http://jabber.org/protocol/rsm'><max>5</max></set></query></iq>");
+        Assert.Equal(["hall@rooms.localhost"], listed.Descendants(Ns.DiscoItems + "item").Select(i => (string?)i.Attribute("jid")));
+        Assert.Equal("1", listed.Descendants(XName.Get("count", "http://jabber.org/protocol/rsm")).Single().Value);
+        await using (var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret"))
+        {
+            var form = await bob.IqAsync("<iq type='get' to='hall@rooms.localhost'><query xmlns='jabber:iq:register'/></iq>");
+            Assert.Contains(form.Descendants(Ns.DataForms + "field"), f => (string?)f.Attribute("var") == "muc#register_roomnick");
+            var reserved = await bob.IqAsync("<iq type='set' to='hall@rooms.localhost'><query xmlns='jabber:iq:register'>" +
+                "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#register</value></field>" +
+                "<field var='muc#register_roomnick'><value>Bob</value></field></x></query></iq>");
+            Assert.Equal("result", (string?)reserved.Attribute("type"));
+            var found = await bob.IqAsync("<iq type='get' to='hall@rooms.localhost'><query xmlns='http://jabber.org/protocol/disco#info' node='x-roomuser-item'/></iq>");
+            Assert.Equal("Bob", (string?)found.Descendants(Ns.DiscoInfo + "identity").Single().Attribute("name"));
+            Assert.Equal(1, Scalar(component.DatabasePath, "SELECT COUNT(*) FROM room_affiliations WHERE jid = 'bob@localhost' AND nick = 'Bob' AND affiliation = 'member'"));
+
+            await carol.SendAsync("<presence to='hall@rooms.localhost/bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+            var refused = await carol.WaitForAsync(s => s.Name.LocalName == "presence" && (string?)s.Attribute("type") == "error");
+            Assert.NotNull(refused.Descendants(Ns.Stanzas + "conflict").SingleOrDefault());
+
+            var removed = await bob.IqAsync("<iq type='set'><query xmlns='jabber:iq:register'><remove/></query></iq>");
+            Assert.Equal("result", (string?)removed.Attribute("type"));
+        }
+
+        await Repo.WaitUntilAsync(() => Task.FromResult(Scalar(component.DatabasePath, "SELECT COUNT(*) FROM room_affiliations WHERE jid = 'bob@localhost'") == 0),
+            TimeSpan.FromSeconds(10), "bob's reservation is gone");
+        var entered = await JoinAsync(carol, "hall@rooms.localhost", "Bob");
+        Assert.Contains(entered, s => s.Name.LocalName == "presence" && StatusCodes(s).Contains(110));
+        Assert.Empty(component.ErrorLines());
+    }
+
+    [Fact]
+    public async Task A_disco_query_to_an_occupant_is_passed_to_its_client_through_prosody_and_answered_between_occupant_jids()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody);
+        await component.WaitForAllConnectedAsync();
+        foreach (var user in (string[])["alice", "bob"]) await prosody.RegisterAsync(user, user + "-secret");
+        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
+        await using var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret");
+        await JoinAsync(alice, "den@rooms.localhost", "Alice");
+        await JoinAsync(bob, "den@rooms.localhost", "Bob");
+
+        var asking = alice.IqAsync("<iq type='get' to='den@rooms.localhost/Bob'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+        var passed = await bob.WaitForAsync(s => s.Name.LocalName == "iq" && (string?)s.Attribute("type") == "get");
+        Assert.Equal("den@rooms.localhost/Alice", (string?)passed.Attribute("from"));
+        await bob.SendAsync($"<iq type='result' id='{passed.Attribute("id")!.Value}' to='den@rooms.localhost/Alice'>" +
+            "<query xmlns='http://jabber.org/protocol/disco#info'><identity category='client' type='pc' name='test client'/></query></iq>");
+        var answer = await asking;
+
+        Assert.Equal(("result", "den@rooms.localhost/Bob"), ((string?)answer.Attribute("type"), (string?)answer.Attribute("from")));
+        Assert.Equal("test client", (string?)answer.Descendants(Ns.DiscoInfo + "identity").Single().Attribute("name"));
+        Assert.DoesNotContain("alice@", passed.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("bob@", answer.ToString(), StringComparison.Ordinal);
+        var nobody = await alice.IqAsync("<iq type='get' to='den@rooms.localhost/Nobody'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+        Assert.NotNull(nobody.Descendants(Ns.Stanzas + "item-not-found").SingleOrDefault());
+        Assert.Empty(component.ErrorLines());
+    }
+
+    [Fact]
+    public async Task Two_unicode_spellings_of_a_room_through_prosody_are_one_room_with_one_history()
+    {
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody);
+        await component.WaitForAllConnectedAsync();
+        foreach (var user in (string[])["alice", "bob"]) await prosody.RegisterAsync(user, user + "-secret");
+        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
+        await using var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret");
+        await JoinAsync(alice, "\u00c5NGSTR\u00d6M@rooms.localhost", "Alice"); // precomposed, upper case
+        await alice.SendAsync("<message type='groupchat' to='\u00c5NGSTR\u00d6M@rooms.localhost' id='u1'><body>one history</body></message>");
+        await alice.WaitForAsync(s => s.Name.LocalName == "message" && (string?)s.Attribute("id") == "u1");
+
+        // The angstrom sign and combining marks: another spelling of the same name.
+        await bob.SendAsync("<presence to='\u212bngstro\u0308m@rooms.localhost/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+        var history = await bob.WaitForAsync(s => s.Name.LocalName == "message" && s.Element(Ns.Component + "body") is not null);
+
+        Assert.Equal("one history", history.Element(Ns.Component + "body")!.Value);
+        Assert.StartsWith("\u00e5ngstr\u00f6m@rooms.localhost/", (string?)history.Attribute("from"), StringComparison.Ordinal);
+        Assert.Equal(1L, Scalar(component.DatabasePath, "SELECT COUNT(*) FROM rooms"));
+        Assert.Empty(component.ErrorLines());
+    }
+
+    /// <summary>Enters a room and returns what the room sent, in order, up to and including the subject; a creator then submits the instant-room form.</summary>
     internal static async Task<List<XElement>> JoinAsync(XmppTestClient client, string room, string nick, string history = "")
     {
         await client.SendAsync($"<presence to='{room}/{nick}'><x xmlns='http://jabber.org/protocol/muc'>{history}</x></presence>");
@@ -287,8 +379,15 @@ public sealed class RoomsTests
             if (next.Name.LocalName == "presence" && (string?)next.Attribute("type") == "error")
                 throw new InvalidOperationException("Entering the room failed: " + next);
             if (next.Name.LocalName == "message" && next.Element(Ns.Component + "subject") is not null && next.Element(Ns.Component + "body") is null)
-                return received;
+                break;
         }
+        // As real clients do, whoever created the room (201) accepts the default configuration: the room stays locked until then.
+        if (received.Any(s => s.Name.LocalName == "presence" && StatusCodes(s).Contains(201)))
+        {
+            var instant = await client.IqAsync($"<iq type='set' to='{bare}'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'/></query></iq>");
+            if ((string?)instant.Attribute("type") != "result") throw new InvalidOperationException("The instant-room form was refused: " + instant);
+        }
+        return received;
     }
 
     private static bool FromRooms(XElement stanza) =>

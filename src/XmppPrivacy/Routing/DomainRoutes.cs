@@ -19,6 +19,9 @@ internal sealed class DomainRoutes
     public Dictionary<string, List<Identity>> NodeIdentities { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, Func<Jid, IEnumerable<XElement>>> ItemProviders { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The handler that pages the domain's own disco#items (see <see cref="ServiceBuilder.PagedItems"/>); null when none did.</summary>
+    public IqHandler? PagedItems { get; private set; }
+
     /// <summary>What the one service that claimed the domain's entity space declared for it; null when none did.</summary>
     public EntitySpaceBuilder? Entities { get; private set; }
 
@@ -61,6 +64,11 @@ internal sealed class DomainRoutes
                 if (!routes.NodeIdentities.TryGetValue(node, out var list)) routes.NodeIdentities[node] = list = [];
                 list.AddRange(identities);
             }
+            if (builder.PagedItemsHandler is { } paged)
+            {
+                if (routes.PagedItems is not null) throw new InvalidOperationException($"Two services page the items of {domain}.");
+                routes.PagedItems = paged;
+            }
             foreach (var (node, provider) in builder.ItemProviders)
                 if (!routes.ItemProviders.TryAdd(node, provider))
                     throw new InvalidOperationException($"Two services list items of node {node} on {domain}.");
@@ -98,6 +106,8 @@ internal sealed class DomainRoutes
         // Disco is the router's own: it is derived from the declarations above.
         routes.Features.Add(Ns.DiscoInfo.NamespaceName);
         routes.Features.Add(Ns.DiscoItems.NamespaceName);
+        if (routes.PagedItems is not null && routes.ItemProviders.ContainsKey(""))
+            throw new InvalidOperationException($"The items of {domain} are both paged and listed.");
         return routes;
     }
 

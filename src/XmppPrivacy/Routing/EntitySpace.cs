@@ -24,6 +24,8 @@ public sealed class EntitySpaceBuilder(string domain)
     internal EntityStanzaHandler? OtherMessageHandler;
     internal EntityStanzaHandler? OtherPresenceHandler;
     internal EntityInfoHandler? InfoHandler;
+    internal EntityStanzaHandler? FullJidIqHandler;
+    internal EntityStanzaHandler? IqResponseHandler;
     internal EntityItemsHandler? ItemsHandler;
 
     public string Domain => domain;
@@ -98,6 +100,26 @@ public sealed class EntitySpaceBuilder(string domain)
     {
         if (ItemsHandler is not null) throw new InvalidOperationException($"Two disco#items handlers on the entities of {domain}.");
         ItemsHandler = handler;
+        return this;
+    }
+
+    /// <summary>
+    /// Takes the IQ gets and sets addressed to a full JID of the space (<c>room@host/nick</c>) that no <see cref="Iq"/>
+    /// route claims, disco included, to pass them on (XEP-0045 §18.1.4): the handler answers nothing itself; an error
+    /// it returns is sent by the router. The answers come back through <see cref="IqResponses"/>.
+    /// </summary>
+    public EntitySpaceBuilder FullJidIqs(EntityStanzaHandler handler)
+    {
+        if (FullJidIqHandler is not null) throw new InvalidOperationException($"Two handlers for IQs to full JIDs on the entities of {domain}.");
+        FullJidIqHandler = handler;
+        return this;
+    }
+
+    /// <summary>IQ results and errors addressed to an entity that answer none of the component's own IQs: answers to IQs a service passed on.</summary>
+    public EntitySpaceBuilder IqResponses(EntityStanzaHandler handler)
+    {
+        if (IqResponseHandler is not null) throw new InvalidOperationException($"Two handlers for IQ responses on the entities of {domain}.");
+        IqResponseHandler = handler;
         return this;
     }
 

@@ -117,7 +117,8 @@ public sealed partial class Router : IStanzaRouter
         var type = iq.Type();
         if (type is "result" or "error")
         {
-            _tracker.TryComplete(routes.Domain, iq);
+            if (!_tracker.TryComplete(routes.Domain, iq) && to.Local is not null && routes.Entities?.IqResponseHandler is { } relay)
+                await relay(new StanzaRequest(iq, iq.Elements().FirstOrDefault(), from, to, outbound), cancellationToken);
             return;
         }
         if (type is not ("get" or "set"))
@@ -133,6 +134,13 @@ public sealed partial class Router : IStanzaRouter
             return;
         }
         var payload = children[0];
+        if (to.Local is not null && to.Resource is not null && routes.Entities is { FullJidIqHandler: { } pass } space
+            && !space.IqRoutes.ContainsKey((type, payload.Name)))
+        {
+            if (await pass(new StanzaRequest(iq, payload, from, to, outbound), cancellationToken) is { } refused)
+                await SendAnswerAsync(iq, refused, outbound, cancellationToken);
+            return;
+        }
         if (to.Local is not null)
         {
             await SendAnswerAsync(iq, await AnswerEntityIqAsync(routes, iq, type, payload, from, to, outbound, cancellationToken), outbound, cancellationToken);
@@ -152,7 +160,9 @@ public sealed partial class Router : IStanzaRouter
         if (payload.Name == Ns.DiscoInfo + "query" && type == "get")
             reply = DiscoInfo(routes, payload, to);
         else if (payload.Name == Ns.DiscoItems + "query" && type == "get")
-            reply = routes.DiscoItems((string?)payload.Attribute("node"), from);
+            reply = routes.PagedItems is { } paged && payload.Attribute("node") is null
+                ? await paged(new IqRequest(iq, payload, from, to, outbound), cancellationToken)
+                : routes.DiscoItems((string?)payload.Attribute("node"), from);
         else if (routes.Iq.TryGetValue((type, payload.Name), out var handler))
             reply = await handler(new IqRequest(iq, payload, from, to, outbound), cancellationToken);
         else

@@ -21,6 +21,7 @@ public sealed class ServiceBuilder(string domain)
     internal readonly List<DataForm> InfoForms = [];
     internal readonly List<CommandDeclaration> CommandList = [];
     internal EntitySpaceBuilder? EntitySpace;
+    internal IqHandler? PagedItemsHandler;
 
     /// <summary>The domain being declared for.</summary>
     public string Domain => domain;
@@ -111,6 +112,19 @@ public sealed class ServiceBuilder(string domain)
     public ServiceBuilder Items(string node, Func<Jid, IEnumerable<XElement>> items)
     {
         if (!ItemProviders.TryAdd(node, items)) throw new InvalidOperationException($"Two item providers for node {node} on {domain}.");
+        return this;
+    }
+
+    /// <summary>
+    /// Answers disco#items of the domain itself (no node) with the whole request in hand, for a list too long to send
+    /// at once: the handler pages it (XEP-0059 <c>&lt;set/&gt;</c> in the query) and returns the <c>&lt;query/&gt;</c>.
+    /// A domain has either this or an item provider for its root node.
+    /// </summary>
+    public ServiceBuilder PagedItems(IqHandler handler)
+    {
+        if (PagedItemsHandler is not null || ItemProviders.ContainsKey(""))
+            throw new InvalidOperationException($"The items of {domain} are listed twice.");
+        PagedItemsHandler = handler;
         return this;
     }
 

@@ -20,4 +20,6 @@ public static class MucNs
     public static readonly XNamespace ChatStates = "http://jabber.org/protocol/chatstates";
     public static readonly XNamespace Mam = "urn:xmpp:mam:2";
     public static readonly XNamespace Ping = "urn:xmpp:ping";
+    /// <summary>XEP-0059 result set management, for the paged list of rooms.</summary>
+    public static readonly XNamespace Rsm = "http://jabber.org/protocol/rsm";
 }

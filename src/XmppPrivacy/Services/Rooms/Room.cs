@@ -49,12 +49,36 @@ public sealed class Room(Jid jid, RoomConfig config)
     public RoomConfig Config { get; set; } = config;
     public string? Subject { get; set; }
     public string? SubjectNick { get; set; }
+    /// <summary>Until when a new room waits for its creator's configuration (XEP-0045 §10.1); null once configured.</summary>
+    public DateTimeOffset? LockedUntil { get; set; }
+    /// <summary>The timer that destroys the room if it is still locked at <see cref="LockedUntil"/> (memory only).</summary>
+    public ITimer? LockTimer { get; set; }
     /// <summary>Affiliations other than none, by the account's bare JID key.</summary>
     public Dictionary<string, Affiliation> Affiliations { get; } = new(StringComparer.Ordinal);
     /// <summary>Occupants by <see cref="RoomNames.NickKey"/>.</summary>
     public Dictionary<string, Occupant> Occupants { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Reserved nicknames (XEP-0045 §7.10) by the account's bare JID key; only affiliated accounts other than outcasts hold one.</summary>
+    public Dictionary<string, string> Nicks { get; } = new(StringComparer.Ordinal);
+
     public Affiliation AffiliationOf(Jid jid) => Affiliations.GetValueOrDefault(jid.BareKey);
+
+    /// <summary>Sets an affiliation in memory: <see cref="Affiliation.None"/> removes it, and with none or outcast goes the account's reserved nickname.</summary>
+    public void SetAffiliation(string jidKey, Affiliation affiliation)
+    {
+        if (affiliation == Affiliation.None) Affiliations.Remove(jidKey);
+        else Affiliations[jidKey] = affiliation;
+        if (affiliation is Affiliation.None or Affiliation.Outcast) Nicks.Remove(jidKey);
+    }
+
+    /// <summary>The bare JID key of the account that reserved <paramref name="nick"/> (compared by <see cref="RoomNames.NickKey"/>), or null.</summary>
+    public string? ReservedBy(string nick)
+    {
+        var key = RoomNames.NickKey(nick);
+        foreach (var (jid, reserved) in Nicks)
+            if (RoomNames.NickKey(reserved) == key) return jid;
+        return null;
+    }
 
     public Occupant? OccupantByNick(string nick) => Occupants.GetValueOrDefault(RoomNames.NickKey(nick));
 

@@ -5,24 +5,25 @@ namespace XmppPrivacy.Services.Rooms;
 
 /// <summary>
 /// How room names and nicknames are compared, so two spellings of one room are one room with one history,
-/// and two spellings of one nickname are one nickname. The server has already applied its JID normalisation
-/// (stringprep's NFKC in Prosody and ejabberd) to the addresses it routes to us; on top of it, full-width and
-/// half-width forms are mapped to their ordinary letters and case is folded (the component runs with invariant
-/// globalization, without ICU, so it does no Unicode normalisation of its own). Nicknames follow the PRECIS
-/// nickname profile (RFC 8266) in spirit: spaces mapped and collapsed, compared case-insensitively; characters
-/// that could make a nickname pass for someone else's (invisible, direction-changing, control or unassigned
-/// characters) are refused rather than removed.
+/// and two spellings of one nickname are one nickname. Servers apply stringprep to the JIDs they route (nodeprep:
+/// NFKC and case folding for the local part; resourceprep: NFKC for the resource), and so does the component,
+/// whatever the server did: room names as nodeprep does (case folded, NFKC), nicknames as resourceprep does (NFKC,
+/// which also maps full-width letters and the ideographic space), compared case-insensitively. The component runs
+/// with invariant globalization (no ICU), where <see cref="string.Normalize()"/> leaves non-ASCII text unchanged, so
+/// NFKC is its own (<see cref="Nfkc"/>). Nicknames follow the PRECIS nickname profile (RFC 8266) in spirit: spaces
+/// mapped and collapsed; characters that could make a nickname pass for someone else's (invisible,
+/// direction-changing, control or unassigned characters) are refused rather than removed.
 /// </summary>
 public static class RoomNames
 {
     /// <summary>The longest room name (local part), in characters.</summary>
     public const int MaxRoomLength = 256;
 
-    /// <summary>The key a room is stored and found under: its local part with widths mapped and lower-cased; null when not acceptable.</summary>
+    /// <summary>The key a room is stored and found under: its local part case folded and in NFKC; null when not acceptable.</summary>
     public static string? RoomKey(string? local)
     {
         if (string.IsNullOrEmpty(local) || local.Length > MaxRoomLength * 4 || !IsWellFormed(local)) return null;
-        var normal = Widths(local).ToLowerInvariant();
+        var normal = Nfkc.Normalize(Nfkc.Normalize(local.ToLowerInvariant()).ToLowerInvariant());
         if (normal.Length is 0 or > MaxRoomLength) return null;
         foreach (var rune in normal.EnumerateRunes())
             if (Refused(rune) || Rune.IsWhiteSpace(rune) || rune.Value is '@' or '/' or '"' or '&' or '\'' or ':' or '<' or '>')
@@ -31,12 +32,13 @@ public static class RoomNames
     }
 
     /// <summary>
-    /// The nickname as the room shows it (spaces mapped to one ASCII space each and trimmed, full-width letters mapped), or null
+    /// The nickname as the room shows it (in NFKC, spaces mapped to one ASCII space each and trimmed), or null
     /// when it is empty, longer than <paramref name="maxLength"/> characters, or holds a refused character.
     /// </summary>
     public static string? Nick(string? requested, int maxLength)
     {
         if (string.IsNullOrEmpty(requested) || requested.Length > maxLength * 4 || !IsWellFormed(requested)) return null;
+        requested = Nfkc.Normalize(requested);
         var mapped = new StringBuilder(requested.Length);
         foreach (var rune in requested.EnumerateRunes())
         {
@@ -50,7 +52,7 @@ public static class RoomNames
             if (Refused(rune)) return null;
             mapped.Append(rune.ToString());
         }
-        var nick = Widths(mapped.ToString().TrimEnd(' '));
+        var nick = mapped.ToString().TrimEnd(' ');
         if (nick.Length == 0 || nick.Length > maxLength) return null;
         foreach (var rune in nick.EnumerateRunes())
             if (Refused(rune)) return null;
@@ -65,21 +67,6 @@ public static class RoomNames
         Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.PrivateUse
             or UnicodeCategory.Surrogate or UnicodeCategory.OtherNotAssigned
         || rune.Value is 0x115F or 0x1160 or 0x3164 or 0xFFA0 or 0x2800 or 0x034F or (>= 0xFE00 and <= 0xFE0F) or (>= 0xE0100 and <= 0xE01EF);
-
-    /// <summary>Full-width ASCII (U+FF01–U+FF5E) as ASCII, and the ideographic space as a space (the width mapping of RFC 8264 §9.3).</summary>
-    private static string Widths(string text)
-    {
-        if (!text.Any(c => c is >= '\uff01' and <= '\uff5e' or '\u3000')) return text;
-        var mapped = new StringBuilder(text.Length);
-        foreach (var c in text)
-            mapped.Append(c switch
-            {
-                >= '\uff01' and <= '\uff5e' => (char)(c - 0xfee0),
-                '\u3000' => ' ',
-                _ => c,
-            });
-        return mapped.ToString();
-    }
 
     /// <summary>False for text with an unpaired surrogate.</summary>
     private static bool IsWellFormed(string text)

@@ -11,8 +11,21 @@ namespace XmppPrivacy.Services.Rooms;
 /// <summary>A message of a room's history: the room's stanza-id, when the room received it, and the stanza as broadcast.</summary>
 public sealed record RoomMessage(string Id, DateTimeOffset Timestamp, XElement Message);
 
+/// <summary>A room as listed to everyone (disco#items of the service): its bare JID and name.</summary>
+public sealed record ListedRoom(string Jid, string? Name);
+
+/// <summary>One page of listed rooms, with how many there are in all and the position of the page's first.</summary>
+public sealed record RoomPage(IReadOnlyList<ListedRoom> Rooms, long Count, long FirstIndex);
+
 /// <summary>A room as stored: configuration, subject and affiliations (occupants are never stored).</summary>
-public sealed record StoredRoom(RoomConfig Config, string? Subject, string? SubjectNick, IReadOnlyDictionary<string, Affiliation> Affiliations);
+public sealed record StoredRoom(RoomConfig Config, string? Subject, string? SubjectNick, IReadOnlyDictionary<string, Affiliation> Affiliations)
+{
+    /// <summary>Until when the room waits for its creator's configuration; null when configured.</summary>
+    public DateTimeOffset? LockedUntil { get; init; }
+
+    /// <summary>Reserved nicknames by the account's bare JID key.</summary>
+    public IReadOnlyDictionary<string, string> Nicks { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>
 /// The rooms' SQL: configurations, affiliations and the last messages of each room. A room never holds more
@@ -56,6 +69,13 @@ public sealed class RoomStore(IDatabase database)
                 occupant_key BLOB NOT NULL
             );
             """),
+        // Nickname reservations (XEP-0045 §7.10) live on the affiliation: they go with it (none, outcast, account deletion).
+        new(2, "room nickname reservations and locked new rooms", """
+            ALTER TABLE rooms ADD COLUMN locked_until_ms INTEGER;
+            ALTER TABLE room_affiliations ADD COLUMN nick TEXT;
+            ALTER TABLE room_affiliations ADD COLUMN nick_key TEXT;
+            CREATE UNIQUE INDEX room_affiliations_nick ON room_affiliations (room, nick_key);
+            """),
     ];
 
     /// <summary>The room as stored, or null when there is no such room.</summary>
@@ -64,8 +84,9 @@ public sealed class RoomStore(IDatabase database)
         await using var connection = await database.OpenAsync(cancellationToken);
         RoomConfig config;
         string? subject, subjectNick;
+        DateTimeOffset? lockedUntil;
         await using (var command = Command(connection, """
-            SELECT name, persistent, members_only, password, moderated, whois_anyone, history_length, subject, subject_nick
+            SELECT name, persistent, members_only, password, moderated, whois_anyone, history_length, subject, subject_nick, locked_until_ms
             FROM rooms WHERE room = @room;
             """, room))
         {
@@ -83,15 +104,63 @@ public sealed class RoomStore(IDatabase database)
             };
             subject = rows.IsDBNull(7) ? null : rows.GetString(7);
             subjectNick = rows.IsDBNull(8) ? null : rows.GetString(8);
+            lockedUntil = rows.IsDBNull(9) ? null : DateTimeOffset.FromUnixTimeMilliseconds(rows.GetInt64(9));
         }
         var affiliations = new Dictionary<string, Affiliation>(StringComparer.Ordinal);
-        await using (var command = Command(connection, "SELECT jid, affiliation FROM room_affiliations WHERE room = @room;", room))
+        var nicks = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using (var command = Command(connection, "SELECT jid, affiliation, nick FROM room_affiliations WHERE room = @room;", room))
         {
             await using var rows = await command.ExecuteReaderAsync(cancellationToken);
             while (await rows.ReadAsync(cancellationToken))
-                if (Room.TryParse(rows.GetString(1), out Affiliation affiliation)) affiliations[rows.GetString(0)] = affiliation;
+            {
+                if (!Room.TryParse(rows.GetString(1), out Affiliation affiliation)) continue;
+                affiliations[rows.GetString(0)] = affiliation;
+                if (!rows.IsDBNull(2)) nicks[rows.GetString(0)] = rows.GetString(2);
+            }
         }
-        return new StoredRoom(config, subject, subjectNick, affiliations);
+        return new StoredRoom(config, subject, subjectNick, affiliations) { Nicks = nicks, LockedUntil = lockedUntil };
+    }
+
+    private const string Listed = "members_only = 0 AND password IS NULL AND locked_until_ms IS NULL";
+
+    /// <summary>
+    /// A page of at most <paramref name="max"/> rooms anyone may find (neither members-only nor password-protected), in
+    /// the order of their JIDs: those after <paramref name="after"/>, or the last ones before <paramref name="before"/>
+    /// (empty: the last page), as XEP-0059 pages.
+    /// </summary>
+    public async Task<RoomPage> ListedRoomsAsync(string? after, string? before, int max, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        long count;
+        await using (var counting = connection.CreateCommand())
+        {
+            counting.CommandText = $"SELECT COUNT(*) FROM rooms WHERE {Listed};";
+            count = Convert.ToInt64(await counting.ExecuteScalarAsync(cancellationToken));
+        }
+        var rooms = new List<ListedRoom>();
+        if (max > 0)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = before is null
+                ? $"SELECT room, name FROM rooms WHERE {Listed} AND (@after IS NULL OR room > @after) ORDER BY room LIMIT @max;"
+                : $"SELECT room, name FROM rooms WHERE {Listed} AND (@before = '' OR room < @before) ORDER BY room DESC LIMIT @max;";
+            Db.Add(command, "@after", after);
+            Db.Add(command, "@before", before);
+            Db.Add(command, "@max", (long)max);
+            await using var rows = await command.ExecuteReaderAsync(cancellationToken);
+            while (await rows.ReadAsync(cancellationToken))
+                rooms.Add(new ListedRoom(rows.GetString(0), rows.IsDBNull(1) ? null : rows.GetString(1)));
+            if (before is not null) rooms.Reverse();
+        }
+        long firstIndex = 0;
+        if (rooms.Count > 0)
+        {
+            await using var index = connection.CreateCommand();
+            index.CommandText = $"SELECT COUNT(*) FROM rooms WHERE {Listed} AND room < @first;";
+            Db.Add(index, "@first", rooms[0].Jid);
+            firstIndex = Convert.ToInt64(await index.ExecuteScalarAsync(cancellationToken));
+        }
+        return new RoomPage(rooms, count, firstIndex);
     }
 
     /// <summary>Creates or updates the room's configuration and subject.</summary>
@@ -99,12 +168,12 @@ public sealed class RoomStore(IDatabase database)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = Command(connection, """
-            INSERT INTO rooms (room, name, persistent, members_only, password, moderated, whois_anyone, history_length, subject, subject_nick)
-            VALUES (@room, @name, @persistent, @members_only, @password, @moderated, @whois, @history, @subject, @subject_nick)
+            INSERT INTO rooms (room, name, persistent, members_only, password, moderated, whois_anyone, history_length, subject, subject_nick, locked_until_ms)
+            VALUES (@room, @name, @persistent, @members_only, @password, @moderated, @whois, @history, @subject, @subject_nick, @locked)
             ON CONFLICT (room) DO UPDATE SET name = excluded.name, persistent = excluded.persistent,
                 members_only = excluded.members_only, password = excluded.password, moderated = excluded.moderated,
                 whois_anyone = excluded.whois_anyone, history_length = excluded.history_length,
-                subject = excluded.subject, subject_nick = excluded.subject_nick;
+                subject = excluded.subject, subject_nick = excluded.subject_nick, locked_until_ms = excluded.locked_until_ms;
             """, room.Jid);
         var config = room.Config;
         Db.Add(command, "@name", config.Name);
@@ -116,10 +185,11 @@ public sealed class RoomStore(IDatabase database)
         Db.Add(command, "@history", (long)config.HistoryLength);
         Db.Add(command, "@subject", room.Subject);
         Db.Add(command, "@subject_nick", room.SubjectNick);
+        Db.Add(command, "@locked", room.LockedUntil?.ToUnixTimeMilliseconds());
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Sets one affiliation; <see cref="Affiliation.None"/> removes it.</summary>
+    /// <summary>Sets one affiliation; <see cref="Affiliation.None"/> removes it (with the reserved nickname), and so does <see cref="Affiliation.Outcast"/> the nickname.</summary>
     public async Task SetAffiliationAsync(Jid room, string jidKey, Affiliation affiliation, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -127,10 +197,31 @@ public sealed class RoomStore(IDatabase database)
             ? "DELETE FROM room_affiliations WHERE room = @room AND jid = @jid;"
             : """
               INSERT INTO room_affiliations (room, jid, affiliation) VALUES (@room, @jid, @affiliation)
-              ON CONFLICT (room, jid) DO UPDATE SET affiliation = excluded.affiliation;
+              ON CONFLICT (room, jid) DO UPDATE SET affiliation = excluded.affiliation,
+                  nick = CASE WHEN excluded.affiliation = 'outcast' THEN NULL ELSE nick END,
+                  nick_key = CASE WHEN excluded.affiliation = 'outcast' THEN NULL ELSE nick_key END;
               """, room);
         Db.Add(command, "@jid", jidKey);
         Db.Add(command, "@affiliation", Room.Name(affiliation));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Sets an affiliation other than none or outcast together with the account's reserved nickname (null: none); the
+    /// unique index refuses a nickname another account of the room reserved.
+    /// </summary>
+    public async Task ReserveAsync(Jid room, string jidKey, Affiliation affiliation, string? nick, CancellationToken cancellationToken)
+    {
+        if (affiliation is Affiliation.None or Affiliation.Outcast) throw new ArgumentOutOfRangeException(nameof(affiliation));
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = Command(connection, """
+            INSERT INTO room_affiliations (room, jid, affiliation, nick, nick_key) VALUES (@room, @jid, @affiliation, @nick, @nick_key)
+            ON CONFLICT (room, jid) DO UPDATE SET affiliation = excluded.affiliation, nick = excluded.nick, nick_key = excluded.nick_key;
+            """, room);
+        Db.Add(command, "@jid", jidKey);
+        Db.Add(command, "@affiliation", Room.Name(affiliation));
+        Db.Add(command, "@nick", nick);
+        Db.Add(command, "@nick_key", nick is null ? null : RoomNames.NickKey(nick));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -223,7 +314,7 @@ public sealed class RoomStore(IDatabase database)
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken));
     }
 
-    /// <summary>Deletes every affiliation of <paramref name="account"/> (its nick reservations go with its membership).</summary>
+    /// <summary>Deletes every affiliation of <paramref name="account"/>, and with them its nickname reservations.</summary>
     public async Task<int> DeleteAffiliationsAsync(Account account, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

@@ -31,12 +31,13 @@ public sealed class RoomsDataPolicy(Domains domains, RoomsOptions options, IData
         };
         yield return new StorePolicy("room-affiliations", rooms,
             new Text("Room memberships", "Raummitgliedschaften"),
-            new Text("Which rooms your account owns, administers, is a member of or is banned from.",
-                "Welche Räume Ihr Konto besitzt oder verwaltet, in welchen es Mitglied ist oder gesperrt wurde."),
+            new Text("Which rooms your account owns, administers, is a member of or is banned from, and the nickname it reserved in a room.",
+                "Welche Räume Ihr Konto besitzt oder verwaltet, in welchen es Mitglied ist oder gesperrt wurde, und den Spitznamen, den es in einem Raum reserviert hat."),
             new Text("Until the room's owners change it, the room is destroyed, or your account is deleted.",
                 "Bis die Besitzer des Raums es ändern, der Raum aufgelöst oder Ihr Konto gelöscht wird."),
             new Text("The room's owners and administrators.", "Die Besitzer und Administratoren des Raums."),
-            new Text("Deleting your account deletes them.", "Das Löschen Ihres Kontos löscht sie."))
+            new Text("Unregistering from a room deletes your nickname there; deleting your account deletes them all.",
+                "Die Abmeldung von einem Raum löscht Ihren Spitznamen dort; das Löschen Ihres Kontos löscht alles."))
         {
             UserCanExport = true,
         };
@@ -65,7 +66,7 @@ public sealed class RoomsDataPolicy(Domains domains, RoomsOptions options, IData
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT room, affiliation FROM room_affiliations WHERE jid = @jid ORDER BY room;";
+        command.CommandText = "SELECT room, affiliation, nick FROM room_affiliations WHERE jid = @jid ORDER BY room;";
         Db.Add(command, "@jid", account.Key);
         await using var rows = await command.ExecuteReaderAsync(cancellationToken);
         json.WriteStartArray("roomAffiliations");
@@ -74,6 +75,7 @@ public sealed class RoomsDataPolicy(Domains domains, RoomsOptions options, IData
             json.WriteStartObject();
             json.WriteString("room", rows.GetString(0));
             json.WriteString("affiliation", rows.GetString(1));
+            if (!rows.IsDBNull(2)) json.WriteString("nick", rows.GetString(2));
             json.WriteEndObject();
         }
         json.WriteEndArray();

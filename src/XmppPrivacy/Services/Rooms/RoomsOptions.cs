@@ -18,6 +18,9 @@ public sealed record RoomsOptions
     [Option("The most rooms one account may own; entering a room that does not exist beyond it is refused with `resource-constraint`, so nobody fills the disk with empty rooms.", Min = "1", Max = "100000")]
     public int MaxRoomsPerAccount { get; init; } = 100;
 
+    [Option("Whether a new room stays locked until its creator submits the configuration form or the empty instant-room form (XEP-0045 §10.1), as Prosody's `muc_room_locking`: meanwhile others entering get `item-not-found`, and a room not configured within five minutes is destroyed.")]
+    public bool LockNewRooms { get; init; } = true;
+
     [Option("Whether new rooms outlive their last occupant (the owner may change it in the room's configuration).")]
     public bool DefaultPersistent { get; init; } = true;
 }

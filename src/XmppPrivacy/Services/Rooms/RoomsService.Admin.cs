@@ -101,8 +101,7 @@ public sealed partial class RoomsService
         if (current == Affiliation.Owner && affiliation != Affiliation.Owner
             && room.Affiliations.Count(a => a.Value == Affiliation.Owner) == 1)
             return new StanzaError("cancel", "conflict", "A room keeps at least one owner.");
-        if (affiliation == Affiliation.None) room.Affiliations.Remove(jid.BareKey);
-        else room.Affiliations[jid.BareKey] = affiliation;
+        room.SetAffiliation(jid.BareKey, affiliation);
         await store.SetAffiliationAsync(room.Jid, jid.BareKey, affiliation, cancellationToken);
         foreach (var occupant in room.Occupants.Values.Where(o => o.BareJid.BareKey == jid.BareKey).ToList())
         {

@@ -8,14 +8,15 @@ public sealed partial class RoomsService
 {
     private async ValueTask<DiscoInfo?> InfoAsync(Jid to, Jid asker, string? node, CancellationToken cancellationToken)
     {
-        if (to.Resource is not null || node is not null) return null;
+        if (to.Resource is not null || node is not (null or ReservedNickNode)) return null;
         if (RoomJid(to) is not { } roomJid || await FindAsync(roomJid, cancellationToken) is not { } room) return null;
         Release(room);
+        if (node == ReservedNickNode) return ReservedNickInfo(room, asker);
         var config = room.Config;
         List<string> features =
         [
             MucNs.Muc.NamespaceName, MucNs.StableId, MucNs.SelfPingOptimization, MucNs.OccupantId.NamespaceName,
-            MucNs.StanzaId.NamespaceName, MucNs.Mam.NamespaceName, "muc_public",
+            MucNs.StanzaId.NamespaceName, MucNs.Mam.NamespaceName, Register.NamespaceName, "muc_public",
             config.Persistent ? "muc_persistent" : "muc_temporary",
             config.MembersOnly ? "muc_membersonly" : "muc_open",
             config.Password is null ? "muc_unsecured" : "muc_passwordprotected",

@@ -28,7 +28,12 @@ public sealed partial class RoomsService
             return IqReply.Empty;
         }
         if (request.Payload.Element(Ns.DataForms + "x") is not { } x) return StanzaError.BadRequest("Send the room's configuration form or a destroy request.");
-        if ((string?)x.Attribute("type") == "cancel") return IqReply.Empty;
+        if ((string?)x.Attribute("type") == "cancel")
+        {
+            // XEP-0045 §10.1.3: a creator who cancels the initial configuration does not want the room.
+            if (room.LockedUntil is not null) await DestroyAsync(room, new XElement(MucNs.Owner + "destroy"), request.Outbound, cancellationToken);
+            return IqReply.Empty;
+        }
         var read = DataFormReader.Read(x, MucNs.RoomConfig, maxValues: 1);
         if (read.Error is { } error) return error;
         var parsed = ApplyConfig(room.Config, read.Value!);
@@ -36,6 +41,7 @@ public sealed partial class RoomsService
         var config = parsed.Value!;
         var shorter = config.HistoryLength < room.Config.HistoryLength;
         room.Config = config;
+        Unlock(room);
         await store.SaveAsync(room, cancellationToken);
         if (shorter) await store.TrimAsync(room.Jid, config.HistoryLength, cancellationToken);
         if (config.MembersOnly)

@@ -15,7 +15,7 @@ public sealed partial class RoomsService
         if (request.To.Resource is null) return JidMalformed("Enter a room as room@service/nickname.");
         if (RoomNames.Nick(request.To.Resource, options.MaxNickLength) is not { } nick)
             return StanzaError.NotAcceptable($"Nicknames are 1 to {options.MaxNickLength} characters without invisible, control or direction-changing characters.");
-        var room = await FindAsync(roomJid, cancellationToken);
+        var room = await FindAsync(roomJid, cancellationToken, request.Outbound);
         var occupant = room?.OccupantBySession(request.From);
         if (room is not null && occupant is not null)
             return RoomNames.NickKey(nick) == RoomNames.NickKey(occupant.Nick) && nick == occupant.Nick
@@ -34,12 +34,19 @@ public sealed partial class RoomsService
                 return StanzaError.ResourceConstraint($"You own {options.MaxRoomsPerAccount} rooms already; destroy one before creating another.");
             room = new Room(roomJid, new RoomConfig { Persistent = options.DefaultPersistent, HistoryLength = options.HistoryLength });
             room.Affiliations[request.From.BareKey] = Affiliation.Owner;
+            if (options.LockNewRooms) Lock(room);
             await store.SaveAsync(room, cancellationToken);
             await store.SetAffiliationAsync(roomJid, request.From.BareKey, Affiliation.Owner, cancellationToken);
             Keep(room);
             created = true;
             metrics.Increment("xmppprivacy_rooms_created_total");
             LogCreated(logger);
+        }
+        if (!created && room.LockedUntil is not null)
+        {
+            // Prosody's answer while the creator has not configured the room yet: as if it did not exist.
+            Release(room);
+            return StanzaError.ItemNotFound("This room is being created; try again in a moment.");
         }
         var affiliation = room.AffiliationOf(request.From);
         var muc = request.Stanza.Element(MucNs.Muc + "x");
@@ -54,6 +61,8 @@ public sealed partial class RoomsService
         var existing = room.OccupantByNick(nick);
         if (refused is null && existing is not null && existing.BareJid.BareKey != request.From.BareKey)
             refused = new StanzaError("cancel", "conflict", "This nickname is taken in this room.");
+        if (refused is null && room.ReservedBy(nick) is { } holder && holder != request.From.BareKey)
+            refused = new StanzaError("cancel", "conflict", "This nickname is reserved by someone else in this room.");
         if (refused is not null)
         {
             Release(room);
@@ -111,6 +120,8 @@ public sealed partial class RoomsService
     {
         var taken = room.OccupantByNick(nick);
         if (taken is not null && taken != occupant) return new StanzaError("cancel", "conflict", "This nickname is taken in this room.");
+        if (room.ReservedBy(nick) is { } holder && holder != occupant.BareJid.BareKey)
+            return new StanzaError("cancel", "conflict", "This nickname is reserved by someone else in this room.");
         if (occupant.Sessions.Count > 1)
             return StanzaError.NotAcceptable("Change the nickname from one client at a time: leave with the others first.");
         // 303: the old nickname leaves with the new one named, then the new one is available (XEP-0045 §7.6).
@@ -180,7 +191,8 @@ public sealed partial class RoomsService
             }, cancellationToken);
         }
         if (room.Occupants.Count > 0) return;
-        if (room.Config.Persistent)
+        // A room its creator leaves before configuring it was never wanted: it goes like a temporary room.
+        if (room.Config.Persistent && room.LockedUntil is null)
             Unload(room);
         else
         {

@@ -18,7 +18,8 @@ namespace XmppPrivacy.Services.Rooms;
 /// messages, chat states and messages asking not to be stored never are. One gate orders everything a room
 /// does, so occupants see the same order the room stored.
 /// </summary>
-[Xep(45, "1.35", "rooms, history of the last N messages, roles and affiliations"), Xep(203, "2.0", "history stamps"),
+[Xep(45, "1.35", "rooms, history of the last N messages, roles and affiliations, nickname registration, locked new rooms"), Xep(203, "2.0", "history stamps"),
+ Xep(59, "1.0.0", "paging the service's list of rooms"),
  Xep(359, "0.7.0", "stanza-id by the room"), Xep(421, "0.1.0"), Xep(410, "1.1.0"),
  Xep(313, "1.1.1", "on room JIDs: at most the messages the room keeps")]
 public sealed partial class RoomsService(
@@ -37,7 +38,7 @@ public sealed partial class RoomsService(
         .Identity("conference", "text", "Rooms")
         .Feature(MucNs.Muc.NamespaceName)
         .Feature(MucNs.OccupantId.NamespaceName)
-        .Items("", _ => LoadedRoomItems())
+        .PagedItems(RoomListAsync)
         .OnConnected((outbound, _) =>
         {
             _outbound = outbound;
@@ -55,9 +56,13 @@ public sealed partial class RoomsService(
             .Iq("set", MucNs.Owner + "query", (request, ct) => Gated(request, ct, OwnerSetAsync))
             .Iq("get", MucNs.Admin + "query", (request, ct) => Gated(request, ct, AdminGetAsync))
             .Iq("set", MucNs.Admin + "query", (request, ct) => Gated(request, ct, AdminSetAsync))
+            .Iq("get", Register + "query", (request, ct) => Gated(request, ct, RegisterGetAsync))
+            .Iq("set", Register + "query", (request, ct) => Gated(request, ct, RegisterSetAsync))
             .Iq("get", MucNs.Ping + "ping", (request, ct) => Gated(request, ct, PingAsync))
             .Iq("get", MucNs.Mam + "query", (request, ct) => Gated(request, ct, ArchiveFormAsync))
             .Iq("set", MucNs.Mam + "query", (request, ct) => Gated(request, ct, ArchiveQueryAsync))
+            .FullJidIqs((request, ct) => Gated(request, ct, OccupantIqAsync))
+            .IqResponses((request, ct) => Gated(request, ct, OccupantIqAnsweredAsync))
             .Info((to, asker, node, ct) => Gated(ct, () => InfoAsync(to, asker, node, ct)))
             .Items((to, asker, node, ct) => Gated(ct, () => ItemsAsync(to, node, ct))));
 
@@ -70,14 +75,14 @@ public sealed partial class RoomsService(
         }
     }
 
-    /// <summary>Deletes an account's affiliations in the loaded rooms too (the store deletes the rows).</summary>
+    /// <summary>Deletes an account's affiliations and reserved nicknames in the loaded rooms too (the store deletes the rows).</summary>
     internal async Task ForgetAccountAsync(string accountKey, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
             lock (_rooms)
-                foreach (var room in _rooms.Values) room.Affiliations.Remove(accountKey);
+                foreach (var room in _rooms.Values) room.SetAffiliation(accountKey, Affiliation.None);
         }
         finally
         {
@@ -145,11 +150,19 @@ public sealed partial class RoomsService(
         RoomNames.RoomKey(to.Local) is { } key ? new Jid(key, to.Domain, null) : null;
 
     /// <summary>The room, loaded from the store if it is not in memory; null when it does not exist.</summary>
-    private async Task<Room?> FindAsync(Jid roomJid, CancellationToken cancellationToken)
+    private async Task<Room?> FindAsync(Jid roomJid, CancellationToken cancellationToken, IOutbound? outbound = null)
     {
-        lock (_rooms)
-            if (_rooms.TryGetValue(roomJid.ToString(), out var loaded)) return loaded;
+        Room? loaded;
+        lock (_rooms) loaded = _rooms.GetValueOrDefault(roomJid.ToString());
+        if (loaded is not null)
+            return loaded.LockedUntil <= time.GetUtcNow() && await ExpireLockAsync(loaded, outbound ?? _outbound, cancellationToken) ? null : loaded;
         if (await store.LoadAsync(roomJid, cancellationToken) is not { } stored) return null;
+        if (stored.LockedUntil <= time.GetUtcNow())
+        {
+            // Created and never configured before the lock ran out (the component may have been stopped meanwhile).
+            await store.DeleteAsync(roomJid, cancellationToken);
+            return null;
+        }
         if (!stored.Config.Persistent)
         {
             // A temporary room left behind by a stop while people were in it: it ended with them.
@@ -160,14 +173,18 @@ public sealed partial class RoomsService(
         {
             Subject = stored.Subject,
             SubjectNick = stored.SubjectNick,
+            LockedUntil = stored.LockedUntil,
         };
         foreach (var (jid, affiliation) in stored.Affiliations) room.Affiliations[jid] = affiliation;
+        foreach (var (jid, nick) in stored.Nicks) room.Nicks[jid] = nick;
         lock (_rooms) _rooms[roomJid.ToString()] = room;
         return room;
     }
 
     private void Unload(Room room)
     {
+        room.LockTimer?.Dispose();
+        room.LockTimer = null;
         lock (_rooms) _rooms.Remove(room.Jid.ToString());
     }
 
@@ -196,15 +213,6 @@ public sealed partial class RoomsService(
             foreach (var session in occupant.Sessions.Keys.ToList())
                 if (build(occupant, session) is { } stanza)
                     await outbound.SendAsync(stanza, cancellationToken);
-    }
-
-    private IEnumerable<XElement> LoadedRoomItems()
-    {
-        List<Room> rooms;
-        lock (_rooms) rooms = [.. _rooms.Values];
-        return rooms.Where(r => !r.Config.MembersOnly && r.Config.Password is null)
-            .OrderBy(r => r.Jid.Local, StringComparer.Ordinal)
-            .Select(r => new DiscoItem(r.Jid, Name: r.Config.Name ?? r.Jid.Local).ToElement());
     }
 
     private static StanzaError JidMalformed(string text) => new("modify", "jid-malformed", text);

@@ -10,6 +10,15 @@ public sealed class RoomNamesTests
     [InlineData("Caf\u00e9", "caf\u00e9")]
     [InlineData("CAF\u00c9", "caf\u00e9")]
     [InlineData("\uff34\uff45\uff53\uff54", "test")] // full-width letters
+    [InlineData("Cafe\u0301", "caf\u00e9")] // e and a combining acute
+    [InlineData("\u212bngstr\u00f6m", "\u00e5ngstr\u00f6m")] // the angstrom sign
+    [InlineData("A\u030angstro\u0308m", "\u00e5ngstr\u00f6m")]
+    [InlineData("\u00c5NGSTR\u00d6M", "\u00e5ngstr\u00f6m")]
+    [InlineData("\ufb01le", "file")] // the fi ligature
+    [InlineData("\u2168", "ix")] // the Roman numeral nine
+    [InlineData("\U0001d40b\U0001d428\U0001d42e\U0001d427\U0001d420\U0001d41e", "lounge")] // mathematical bold letters
+    [InlineData("\u1112\u1161\u11ab", "\ud55c")] // Hangul jamo and the syllable
+    [InlineData("\ud55c", "\ud55c")]
     public void Two_spellings_of_a_room_name_are_one_room(string local, string key) =>
         Assert.Equal(key, RoomNames.RoomKey(local));
 
@@ -64,4 +73,17 @@ public sealed class RoomNamesTests
     [Fact]
     public void Nicknames_compare_without_case() =>
         Assert.Equal(RoomNames.NickKey(RoomNames.Nick("ALICE", 64)!), RoomNames.NickKey(RoomNames.Nick("alice", 64)!));
+
+    [Theory]
+    [InlineData("Ame\u0301lie", "Am\u00e9lie")]
+    [InlineData("\uff22\uff4f\uff42", "Bob")] // full-width letters, case kept
+    [InlineData("\ufb01ona", "fiona")]
+    [InlineData("Bob\u3000Smith", "Bob Smith")] // the ideographic space
+    [InlineData("a\u0302\u0323", "\u1ead")] // marks in either order are one character
+    [InlineData("a\u0323\u0302", "\u1ead")]
+    public void Nicknames_are_shown_in_nfkc_and_two_spellings_are_one_nickname(string requested, string shown)
+    {
+        Assert.Equal(shown, RoomNames.Nick(requested, 64));
+        Assert.Equal(RoomNames.NickKey(shown), RoomNames.NickKey(RoomNames.Nick(requested, 64)!));
+    }
 }

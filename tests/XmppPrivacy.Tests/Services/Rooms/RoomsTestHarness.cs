@@ -55,9 +55,18 @@ public abstract class RoomsTestHarness : IAsyncLifetime, IDisposable
         return outbound.Sent;
     }
 
-    protected Task<IReadOnlyList<XElement>> JoinAsync(string user, string room, string nick, string history = "", string password = "") =>
-        SendAsync($"<presence from='{user}@localhost/phone' to='{room}@{Domain}/{nick}'><x xmlns='http://jabber.org/protocol/muc'>{history}" +
+    /// <summary>Enters a room; whoever creates it then submits the instant-room form, as real clients do after 201, and that answer is not returned.</summary>
+    protected async Task<IReadOnlyList<XElement>> JoinAsync(string user, string room, string nick, string history = "", string password = "")
+    {
+        var sent = await SendAsync($"<presence from='{user}@localhost/phone' to='{room}@{Domain}/{nick}'><x xmlns='http://jabber.org/protocol/muc'>{history}" +
             (password.Length > 0 ? $"<password>{password}</password>" : "") + "</x></presence>");
+        if (sent.Any(s => s.Name.LocalName == "presence" && Codes(s).Contains(201)))
+            await SendAsync(InstantForm(user, room));
+        return sent;
+    }
+
+    protected static string InstantForm(string user, string room) =>
+        $"<iq type='set' id='instant' from='{user}@localhost/phone' to='{room}@{Domain}'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'/></query></iq>";
 
     protected Task<IReadOnlyList<XElement>> SayAsync(string user, string room, string body, string extra = "", string id = "m") =>
         SendAsync($"<message type='groupchat' id='{id}' from='{user}@localhost/phone' to='{room}@{Domain}'><body>{body}</body>{extra}</message>");
