@@ -238,7 +238,14 @@ local step_by_name = {
 };
 local samples, total_samples = {}, 0;
 local getinfo = debug.getinfo;
+-- BRIDGE_COST_FUNCTIONS=1: also the 15 functions (innermost frame) most often sampled.
+local functions = os.getenv("BRIDGE_COST_FUNCTIONS") == "1" and {} or nil;
 local function sample()
+	if functions then
+		local info = getinfo(2, "nSl");
+		local key = ("%s:%s %s"):format(info.short_src:match("[^/]*$"), info.linedefined, info.name or "?");
+		functions[key] = (functions[key] or 0) + 1;
+	end
 	local step;
 	for level = 2, 40 do
 		local info = getinfo(level, "n");
@@ -266,4 +273,12 @@ print(("per message (two archived copies): %.1f us; per copy: %.1f us"):format(p
 for _, step in ipairs({ "hook", "event", "serialise", "send", "other" }) do
 	local share = (samples[step] or 0) / math.max(1, total_samples);
 	print(("  %-9s %5.1f %%  %6.1f us per copy"):format(step, share * 100, share * per_message / 2));
+end
+if functions then
+	local list = {};
+	for key, n in pairs(functions) do list[#list + 1] = { key = key; n = n }; end
+	table.sort(list, function (a, b) return a.n > b.n; end);
+	for i = 1, math.min(15, #list) do
+		print(("  %5.1f %%  %s"):format(list[i].n / total_samples * 100, list[i].key));
+	end
 end
