@@ -692,19 +692,30 @@ module:hook("iq-set/host/"..xmlns_bridge..":archiving", function (event)
 	return true;
 end);
 
+-- One look at each top-level child: a <body/> (jabber:client, as Prosody keeps it: no xmlns), and no hint.
 local function archivable(stanza, peer)
-	local _, peer_host = jid_split(peer);
-	if rooms_domain and peer_host == rooms_domain then
+	local message_type = stanza.attr.type;
+	if message_type and message_type ~= "chat" and message_type ~= "normal" then
 		return false;
 	end
-	local message_type = stanza.attr.type or "normal";
-	if message_type ~= "chat" and message_type ~= "normal" then
-		return false;
+	if rooms_domain then
+		local _, peer_host = jid_split(peer);
+		if peer_host == rooms_domain then
+			return false;
+		end
 	end
-	if not stanza:get_child("body") then
-		return false;
+	local body = false;
+	local tags = stanza.tags;
+	for i = 1, #tags do
+		local tag = tags[i];
+		local name, xmlns = tag.name, tag.attr.xmlns;
+		if xmlns == nil or xmlns == "jabber:client" then
+			body = body or name == "body";
+		elseif xmlns == xmlns_hints and (name == "no-store" or name == "no-permanent-store") then
+			return false;
+		end
 	end
-	return not (stanza:get_child("no-store", xmlns_hints) or stanza:get_child("no-permanent-store", xmlns_hints));
+	return body;
 end
 
 -- Only this server makes archive claims (an XEP-0359 <stanza-id/>, the legacy <archived/> of
@@ -735,8 +746,9 @@ end
 
 -- Cheap when there is nothing to remove (the usual case): one look at each top-level child.
 local function strip_claims(stanza)
-	for _, tag in ipairs(stanza.tags) do
-		if forged_claim(tag) then
+	local tags = stanza.tags;
+	for i = 1, #tags do
+		if forged_claim(tags[i]) then
 			stanza:maptags(keep_tag);
 			return;
 		end
@@ -803,8 +815,12 @@ local function incoming(event)
 	if host ~= module.host or not username then
 		return;
 	end
-	strip_claims(stanza);
-	if stanza.attr.from and archives(username) and archivable(stanza, stanza.attr.from) then
+	-- The message the sender's copy was just taken from: its claims are gone and it is archivable already.
+	local checked = shared_stanza == stanza;
+	if not checked then
+		strip_claims(stanza);
+	end
+	if stanza.attr.from and archives(username) and (checked or archivable(stanza, stanza.attr.from)) then
 		local stanza_id, owner = id.long(), username.."@"..host;
 		stanza:add_direct_child(setmetatable({
 			name = "stanza-id"; attr = { xmlns = xmlns_sid; id = stanza_id; by = owner }; tags = {};
