@@ -303,8 +303,12 @@ module:hook("iq/host", function (event)
 	return true;
 end, 10);
 
+-- With a batch on its way, another goes out only when it can be full: what comes meanwhile waits for the
+-- answer and goes out with it, so a busy server sends fewer, larger batches (fewer answers to read, fewer
+-- transactions in the component) instead of one small batch per turn of its event loop.
 pump = function ()
 	while component_ready and not waiting and not unloaded and in_flight < batches_in_flight
+		and (in_flight == 0 or tail - (head + sent) + 1 >= batch_size)
 		and (head + sent <= tail or unreported_drops()) do
 		send_batch();
 	end
