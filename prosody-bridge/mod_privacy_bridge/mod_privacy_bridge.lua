@@ -37,8 +37,9 @@ end
 
 -- Events wait in a bounded queue and go out in order, in batches: one IQ carries the events queued
 -- at the time (up to privacy_bridge_batch_size events, about 256 KiB and 2,000 elements: well within
--- the component's default stanza limits of 1 MiB and 5,000 elements), and up to batches_in_flight
--- batches are on their way at once, so a busy event loop still moves thousands of events a second.
+-- the component's default stanza limits of 1 MiB and 5,000 elements). One batch is on its way at a time,
+-- unless there is enough for full ones (then up to batches_in_flight), so a busy event loop moves thousands
+-- of events a second in few, large batches.
 -- Events leave the queue only when the component acknowledged their batch. While the component is
 -- away (Prosody queues nothing for a disconnected component) they stay here; its next <hello/>
 -- starts the replay.
