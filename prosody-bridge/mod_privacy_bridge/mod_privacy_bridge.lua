@@ -37,8 +37,9 @@ end
 
 -- Events wait in a bounded queue and go out in order, in batches: one IQ carries the events queued
 -- at the time (up to privacy_bridge_batch_size events, about 256 KiB and 2,000 elements: well within
--- the component's default stanza limits of 1 MiB and 5,000 elements), and up to batches_in_flight
--- batches are on their way at once, so a busy event loop still moves thousands of events a second.
+-- the component's default stanza limits of 1 MiB and 5,000 elements). One batch is on its way at a time,
+-- unless there is enough for full ones (then up to batches_in_flight), so a busy event loop moves thousands
+-- of events a second in few, large batches.
 -- Events leave the queue only when the component acknowledged their batch. While the component is
 -- away (Prosody queues nothing for a disconnected component) they stay here; its next <hello/>
 -- starts the replay.
@@ -91,11 +92,13 @@ local sent, in_flight, acked = 0, 0, {};
 -- Drops not yet reported to the component: one batch at a time carries a <dropped/> with the counts.
 local report_in_flight = false;
 local component_ready, unloaded = false, false;
--- Counts restarts of the sending: each greeting of the component, and each failure. Answers (or
--- timeouts) for batches sent before belong to a connection that is gone or to a failed round: they
--- are ignored and the events are sent again, so a component killed with batches in flight does not
--- stall the queue until those IQs time out.
-local generation = 0;
+-- Each greeting of the component, and each failure, restarts the sending (restart, below): answers (or
+-- timeouts) for batches sent before belong to a connection that is gone or to a failed round: they are
+-- ignored and the events are sent again, so a component killed with batches in flight does not stall the
+-- queue until those batches time out.
+-- Batches on their way: id -> { first, span, count, report, sent (time) }. A restart forgets them all, so a late
+-- answer to one of them is ignored (it then goes on to Prosody's mod_iq, which drops it).
+local batches = {};
 
 local pump;
 
@@ -123,7 +126,7 @@ local function restart()
 			push_front(unsent[event.name], pos);
 		end
 	end
-	generation, sent, in_flight, acked, report_in_flight = generation + 1, 0, 0, {}, false;
+	batches, sent, in_flight, acked, report_in_flight = {}, 0, 0, {}, false;
 end
 
 local function reported(report)
@@ -188,16 +191,58 @@ local function unreported_drops()
 	return report;
 end
 
+-- Batches go to the component as text, written once and handed to its XEP-0114 session as they are (what
+-- mod_component's own handler does for a stanza routed to it, minus the routing: no stanza is built, no
+-- pre-iq/iq hooks run, and the text is not serialised again). The answers are matched by id in one iq/host hook
+-- (below); a batch unanswered after batch_timeout seconds counts as failed.
+local batch_timeout = 30;
+local xml_escape = st.xml_escape;
+local get_module = modulemanager.get_module;
+local batch_prefix, batch_counter = id.short(), 0;
+local watchdog_pending = false;
+
+local function event_text(event)
+	local xml = event.xml;
+	if not xml then
+		return tostring(event);
+	end
+	local attr = event.attr;
+	local peer_id = attr["peer-id"];
+	return "<message-copy owner='"..attr.owner.."' direction='"..attr.direction.."' with='"..xml_escape(attr.with)
+		.."' id='"..attr.id..(peer_id and ("' peer-id='"..peer_id) or "").."' at='"..attr.at.."'>"..xml.."</message-copy>";
+end
+
+local function watchdog()
+	local now, late = time_now(), nil;
+	for batch_id, batch in pairs(batches) do
+		if now - batch.sent >= batch_timeout and (not late or batch.first < batches[late].first) then
+			late = batch_id;
+		end
+	end
+	if late then
+		local batch = batches[late];
+		batches[late] = nil;
+		in_flight = in_flight - 1;
+		failed(batch.first, batch.span, batch.count, batch.report, "wait", "remote-server-timeout");
+	end
+	if next(batches) then
+		return batch_timeout / 3;
+	end
+	watchdog_pending = false;
+end
+
 local function send_batch()
-	local batch = st.iq({ type = "set", from = module.host, to = component_jid, id = id.medium() })
-		:tag("batch", { xmlns = xmlns_bridge });
 	local report = unreported_drops();
+	batch_counter = batch_counter + 1;
+	local batch_id = batch_prefix..("%x"):format(batch_counter);
+	local parts = { "<iq type='set' from='", module.host, "' to='", component_jid, "' id='", batch_id,
+		"'><batch xmlns='", xmlns_bridge, "'>" };
 	if report then
 		local counts = {};
 		for kind, n in pairs(report) do
-			counts[kind] = ("%d"):format(n);
+			counts[#counts + 1] = (" %s='%d'"):format(kind, n);
 		end
-		batch:tag("dropped", counts):up();
+		parts[#parts + 1] = "<dropped"..table.concat(counts).."/>";
 		report_in_flight = true;
 	end
 	-- A batch covers the positions from first to first + span - 1, dropped ones included.
@@ -209,7 +254,7 @@ local function send_batch()
 			if count > 0 and (count == batch_size or bytes + sizes[pos] > batch_bytes or elements + weights[pos] > batch_elements) then
 				break;
 			end
-			batch:add_child(event);
+			parts[#parts + 1] = event_text(event);
 			pop_front(unsent[event.name]);
 			bytes, elements, count = bytes + sizes[pos], elements + weights[pos], count + 1;
 		end
@@ -219,31 +264,52 @@ local function send_batch()
 	if count == 0 and not report then
 		return acknowledged(first, span); -- only dropped events were left
 	end
+	parts[#parts + 1] = "</batch></iq>";
 	in_flight = in_flight + 1;
-	local sent_in = generation;
-	module:send_iq(batch:reset(), nil, 30):next(function (response)
-		if sent_in ~= generation or unloaded then
-			return;
-		end
+	-- mod_component's instance on the component's host keeps the connected session (false when there is none).
+	local component = get_module(component_jid, "component");
+	local session = component and component.session;
+	if not session then
+		-- What Prosody answers for a component that is not connected.
 		in_flight = in_flight - 1;
-		-- send_iq also resolves with an error stanza when the reply came straight back (a bounce).
-		local reply = response and response.stanza;
-		if reply and reply.attr.type == "error" then
-			local error_type, condition = reply:get_error();
-			return failed(first, span, count, report, error_type, condition);
-		end
-		acknowledged(first, span, report);
-	end, function (err)
-		if sent_in ~= generation or unloaded then
-			return;
-		end
-		in_flight = in_flight - 1;
-		failed(first, span, count, report, err and err.type, err and err.condition);
-	end);
+		return failed(first, span, count, report, "wait", "remote-server-timeout");
+	end
+	batches[batch_id] = { first = first; span = span; count = count; report = report; sent = time_now() };
+	if not watchdog_pending then
+		watchdog_pending = true;
+		module:add_timer(batch_timeout / 3, watchdog);
+	end
+	session.send(table.concat(parts));
 end
 
+-- The component's answer to a batch: an empty result, or an error.
+module:hook("iq/host", function (event)
+	local stanza = event.stanza;
+	local batch = batches[stanza.attr.id];
+	if not batch or stanza.attr.from ~= component_jid or unloaded then
+		return;
+	end
+	local iq_type = stanza.attr.type;
+	if iq_type ~= "result" and iq_type ~= "error" then
+		return;
+	end
+	batches[stanza.attr.id] = nil;
+	in_flight = in_flight - 1;
+	if iq_type == "error" then
+		local error_type, condition = stanza:get_error();
+		failed(batch.first, batch.span, batch.count, batch.report, error_type, condition);
+	else
+		acknowledged(batch.first, batch.span, batch.report);
+	end
+	return true;
+end, 10);
+
+-- With a batch on its way, another goes out only when it can be full: what comes meanwhile waits for the
+-- answer and goes out with it, so a busy server sends fewer, larger batches (fewer answers to read, fewer
+-- transactions in the component) instead of one small batch per turn of its event loop.
 pump = function ()
 	while component_ready and not waiting and not unloaded and in_flight < batches_in_flight
+		and (in_flight == 0 or tail - (head + sent) + 1 >= batch_size)
 		and (head + sent <= tail or unreported_drops()) do
 		send_batch();
 	end
@@ -278,35 +344,24 @@ local function make_room(incoming)
 	return false;
 end
 
--- An upper bound of an event's serialised size, and its number of elements, counted in one walk
--- without serialising it (the one serialisation is when its batch is written to the component). Names
--- and values are counted as they are; one that has something to escape counts 6 bytes a character
--- (the longest escape, "&quot;"), so the bound never falls short of what is written.
-local s_find = string.find;
-local function escaped_size(text)
-	local n = #text;
-	if s_find(text, "[&<>'\"]") then
-		return n * 6;
+-- An event's size in bytes (an upper bound: what event_text writes, the escaping of "with" at its longest) and
+-- its number of elements, which bound a batch. A message copy is text already (its size is known); its elements
+-- are counted in one walk over the tags, without serialising anything.
+local function count_elements(tag)
+	local elements = 1;
+	local tags = tag.tags;
+	for i = 1, #tags do
+		elements = elements + count_elements(tags[i]);
 	end
-	return n;
+	return elements;
 end
 
-local function measure(tag)
-	local name = tag.name;
-	local bytes, elements = #name * 2 + 5, 1; -- <name ...></name>
-	for k, v in pairs(tag.attr) do
-		bytes = bytes + #k + escaped_size(v) + 4; -- space, =, two quotes
+local function measure(event)
+	if event.xml then
+		local attr = event.attr;
+		return #event.xml + #attr.owner + #attr.with * 6 + #attr.id + 100, event.elements + 1;
 	end
-	for i = 1, #tag do
-		local child = tag[i];
-		if child.name then
-			local b, e = measure(child);
-			bytes, elements = bytes + b, elements + e;
-		else
-			bytes = bytes + escaped_size(child);
-		end
-	end
-	return bytes, elements;
+	return #tostring(event), count_elements(event);
 end
 
 -- Queues an event; stored is true when it is in storage already (read back at load).
@@ -322,7 +377,7 @@ local function enqueue(event, seq, stored)
 	sizes[tail], weights[tail] = measure(event);
 	push_back(unsent[event.name], tail);
 	if persisted[event.name] and not stored then
-		local ok, err = queue_store:set(("%d"):format(seq), st.preserialize(event));
+		local ok, err = queue_store:set(("%d"):format(seq), st.preserialize(event)); -- never a message copy
 		if not ok then
 			module:log("warn", "Could not keep a bridge %s event in storage (%s); it waits in memory only", event.name, tostring(err));
 		end
@@ -346,15 +401,14 @@ end
 
 local stanza_mt = st.stanza_mt;
 
--- attr is ours (names, JIDs Prosody validated, ids, times), so the event is built without util.stanza's
--- checks of every attribute.
-local function send_event(name, attr, child)
+-- Session and account events (a stanza, kept in storage). attr is ours (names, JIDs Prosody validated, ids,
+-- times), so the event is built without util.stanza's checks of every attribute.
+local function send_event(name, attr)
 	attr.xmlns = xmlns_bridge;
-	local event = setmetatable({ name = name; attr = attr; tags = { child }; child }, stanza_mt);
+	local event = setmetatable({ name = name; attr = attr; tags = {} }, stanza_mt);
 	next_seq = next_seq + 1;
 	enqueue(event, next_seq - 1, false);
 	schedule_pump();
-	return event;
 end
 
 -- Message copies still waiting are written out together when Prosody stops or the module goes (unload,
@@ -364,7 +418,7 @@ local function save_copies()
 	for pos = head, tail do
 		local event = queue[pos];
 		if event and not persisted[event.name] then
-			copies[#copies + 1] = { seq = seqs[pos]; event = st.preserialize(event) };
+			copies[#copies + 1] = { seq = seqs[pos]; attr = event.attr; xml = event.xml; elements = event.elements };
 		end
 	end
 	if #copies == 0 then
@@ -392,7 +446,17 @@ local function load_saved()
 	if copies then
 		state_store:set("@copies", nil);
 		for _, item in ipairs(copies) do
-			items[#items + 1] = { seq = item.seq; event = st.deserialize(item.event) };
+			local event;
+			if item.xml then
+				event = { name = "message-copy"; attr = item.attr; xml = item.xml; elements = item.elements };
+			elseif item.event then -- kept by an earlier version of the module, as a stanza
+				local old = st.deserialize(item.event);
+				local message = old.tags[1];
+				event = message and { name = "message-copy"; attr = old.attr; xml = tostring(message); elements = count_elements(message) };
+			end
+			if event then
+				items[#items + 1] = { seq = item.seq; event = event };
+			end
 		end
 	end
 	table.sort(items, function (a, b) return a.seq < b.seq; end);
@@ -633,19 +697,30 @@ module:hook("iq-set/host/"..xmlns_bridge..":archiving", function (event)
 	return true;
 end);
 
+-- One look at each top-level child: a <body/> (jabber:client, as Prosody keeps it: no xmlns), and no hint.
 local function archivable(stanza, peer)
-	local _, peer_host = jid_split(peer);
-	if rooms_domain and peer_host == rooms_domain then
+	local message_type = stanza.attr.type;
+	if message_type and message_type ~= "chat" and message_type ~= "normal" then
 		return false;
 	end
-	local message_type = stanza.attr.type or "normal";
-	if message_type ~= "chat" and message_type ~= "normal" then
-		return false;
+	if rooms_domain then
+		local _, peer_host = jid_split(peer);
+		if peer_host == rooms_domain then
+			return false;
+		end
 	end
-	if not stanza:get_child("body") then
-		return false;
+	local body = false;
+	local tags = stanza.tags;
+	for i = 1, #tags do
+		local tag = tags[i];
+		local name, xmlns = tag.name, tag.attr.xmlns;
+		if xmlns == nil or xmlns == "jabber:client" then
+			body = body or name == "body";
+		elseif xmlns == xmlns_hints and (name == "no-store" or name == "no-permanent-store") then
+			return false;
+		end
 	end
-	return not (stanza:get_child("no-store", xmlns_hints) or stanza:get_child("no-permanent-store", xmlns_hints));
+	return body;
 end
 
 -- Only this server makes archive claims (an XEP-0359 <stanza-id/>, the legacy <archived/> of
@@ -676,20 +751,32 @@ end
 
 -- Cheap when there is nothing to remove (the usual case): one look at each top-level child.
 local function strip_claims(stanza)
-	for _, tag in ipairs(stanza.tags) do
-		if forged_claim(tag) then
+	local tags = stanza.tags;
+	for i = 1, #tags do
+		if forged_claim(tags[i]) then
 			stanza:maptags(keep_tag);
 			return;
 		end
 	end
 end
 
+-- A message copy is queued as the text of the message, written once, now (the stanza goes on to other modules
+-- and to the recipient, which may change it): no clone, no tree kept, and its batch only joins texts.
 local function copy(owner, direction, with, stanza, stanza_id)
-	local message = st.clone(stanza);
-	message.attr.xmlns = "jabber:client";
-	return send_event("message-copy", {
-		owner = owner; direction = direction; with = with; id = stanza_id; at = unix_ms(time_now());
-	}, message);
+	local attr = stanza.attr;
+	local xmlns = attr.xmlns;
+	attr.xmlns = "jabber:client";
+	local xml = tostring(stanza);
+	attr.xmlns = xmlns;
+	local event = {
+		name = "message-copy";
+		attr = { owner = owner; direction = direction; with = with; id = stanza_id; at = unix_ms(time_now()) };
+		xml = xml; elements = count_elements(stanza);
+	};
+	next_seq = next_seq + 1;
+	enqueue(event, next_seq - 1, false);
+	schedule_pump();
+	return event;
 end
 
 -- One message between two local users who both archive is one event: the sender's outgoing copy, which
@@ -733,8 +820,12 @@ local function incoming(event)
 	if host ~= module.host or not username then
 		return;
 	end
-	strip_claims(stanza);
-	if stanza.attr.from and archives(username) and archivable(stanza, stanza.attr.from) then
+	-- The message the sender's copy was just taken from: its claims are gone and it is archivable already.
+	local checked = shared_stanza == stanza;
+	if not checked then
+		strip_claims(stanza);
+	end
+	if stanza.attr.from and archives(username) and (checked or archivable(stanza, stanza.attr.from)) then
 		local stanza_id, owner = id.long(), username.."@"..host;
 		stanza:add_direct_child(setmetatable({
 			name = "stanza-id"; attr = { xmlns = xmlns_sid; id = stanza_id; by = owner }; tags = {};

@@ -91,6 +91,42 @@ public sealed class ArchiveTests
     }
 
     [Fact]
+    public async Task Markup_quotes_and_foreign_elements_in_a_message_are_archived_exactly_as_sent_for_both_local_owners()
+    {
+        // The bridge writes each copy as text once (no stanza tree): everything that needs escaping must survive it.
+        await using var prosody = await ProsodyServer.StartAsync();
+        await using var component = await ComponentUnderTest.StartAsync(prosody);
+        await ComponentChecks.WaitForBridgeAsync(component);
+        await prosody.RegisterAsync("alice", "alice-secret");
+        await prosody.RegisterAsync("bob", "bob-secret");
+        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
+        await using var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret");
+        foreach (var client in new[] { alice, bob })
+            Assert.Equal("result", (string?)(await client.IqAsync("<iq type='set'><prefs xmlns='urn:xmpp:mam:2' default='always'/></iq>")).Attribute("type"));
+
+        const string body = "Tom & Jerry <b>bold</b> \"double\" 'single' ]]> café — ok";
+        const string id = "q'1&2\"3";
+        const string note = "a<b \"c\" 'd' & e";
+        await alice.SendAsync("<message type='chat' to='bob@localhost' xml:lang='fr' id=\"q'1&amp;2&quot;3\">"
+            + "<body>Tom &amp; Jerry &lt;b&gt;bold&lt;/b&gt; &quot;double&quot; &apos;single&apos; ]]&gt; café — ok</body>"
+            + "<x xmlns='urn:example:markup' note='a&lt;b \"c\" &apos;d&apos; &amp; e'><y/></x></message>");
+        await bob.WaitForAsync(e => e.Name.LocalName == "message" && (string?)e.Attribute("id") == id);
+        await Repo.WaitUntilAsync(() => Task.FromResult(ArchiveRows(component) == 2), TimeSpan.FromSeconds(10), "both copies are archived");
+
+        foreach (var (client, queryId) in new[] { (alice, "a"), (bob, "b") })
+        {
+            var message = (await QueryAsync(client, queryId)).Single().Descendants(Ns.Client + "message").Single();
+            Assert.Equal(id, (string?)message.Attribute("id"));
+            Assert.Equal("fr", (string?)message.Attribute(XNamespace.Xml + "lang"));
+            Assert.Equal(body, message.Element(Ns.Client + "body")!.Value);
+            var foreign = message.Element(XName.Get("x", "urn:example:markup"))!;
+            Assert.Equal(note, (string?)foreign.Attribute("note"));
+            Assert.NotNull(foreign.Element(XName.Get("y", "urn:example:markup")));
+        }
+        Assert.Empty(component.ErrorLines());
+    }
+
+    [Fact]
     public async Task Paging_backwards_like_Conversations_and_forwards_like_Gajim_gets_every_message_exactly_once()
     {
         await using var prosody = await ProsodyServer.StartAsync();
