@@ -117,4 +117,5 @@ def pct(xs, q): xs = sorted(xs); return xs[min(len(xs)-1, max(0, int(round(q*len
 for p in ("base", "sweep", "after"):
     xs = [l for ph, l in lat if ph == p]
     if xs: print(f"  ingest {p:5s}: {len(xs)} batches, p50 {pct(xs,.5):.1f} / p95 {pct(xs,.95):.1f} / p99 {pct(xs,.99):.1f} / max {max(xs):.1f} ms", flush=True)
-os.remove(path)
+for x in ("", "-wal", "-shm"):
+    if os.path.exists(path+x): os.remove(path+x)
