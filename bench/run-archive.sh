@@ -9,6 +9,8 @@
 # Measured on 2026-11-23 (2 shared cores), one 50-message page at 1M / 10M rows: newest page p50 ≈ 235 / 440 µs,
 # p95 ≈ 520 / 700 µs, p99 0.6–1.2 / 0.75–0.94 ms; the 'after' page p50 ≈ 290 / 745 µs, p99 0.63–0.75 / 1.1–1.35 ms
 # (bench/README.md, "Archive results").
+# CPU time per ingested message (wall time on a shared machine mostly measures the load): `dotnet run -c Release
+# --project bench/XmppPrivacy.Benchmarks -- --ingest-cpu 500 3 [PART]` (bench/README.md, "Ingest and expiry, 2026-12-03").
 # Extra arguments go to BenchmarkDotNet, e.g. `./bench/run-archive.sh --filter '*ArchivePage*'` to run one class.
 set -euo pipefail
 cd "$(dirname "$0")/.."

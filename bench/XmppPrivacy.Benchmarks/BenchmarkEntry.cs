@@ -9,8 +9,16 @@ public static class BenchmarkEntry
     // --artifacts <dir> on the command line still wins.
     // `--build-archive ROWS` only builds (or checks) the cached archive of that size and prints how long it took,
     // so that a first run of the 10,000,000-row page benchmark does not spend minutes in its GlobalSetup.
+    // `--ingest-cpu BATCHES [ROUNDS] [PART]` measures the batched ingest's wall and CPU time per message (IngestCpu.cs).
     public static void Main(string[] args)
     {
+        if (args is ["--ingest-cpu", var batches, .. var rest])
+        {
+            IngestCpu.Run(int.Parse(batches, System.Globalization.CultureInfo.InvariantCulture),
+                rest is [var rounds, ..] ? int.Parse(rounds, System.Globalization.CultureInfo.InvariantCulture) : 3,
+                rest is [_, var part] ? part : "store");
+            return;
+        }
         if (args is ["--build-archive", var rows])
         {
             ArchiveFixture.EnsureArchive(int.Parse(rows, System.Globalization.CultureInfo.InvariantCulture));

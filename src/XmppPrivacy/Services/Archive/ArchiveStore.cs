@@ -85,6 +85,7 @@ public sealed partial class ArchiveStore(IDatabase database, ArchiveOptions opti
         var ts = Parameter(command, "@ts");
         var xml = Parameter(command, "@xml");
         await command.PrepareAsync(cancellationToken);
+        using var serializer = new ArchiveXml();
         foreach (var entry in entries)
         {
             var id = entry.Id ?? NewId();
@@ -93,7 +94,7 @@ public sealed partial class ArchiveStore(IDatabase database, ArchiveOptions opti
             with.Value = Key(entry.With);
             direction.Value = ArchiveOptions.Name(entry.Direction);
             ts.Value = entry.Timestamp.ToUnixTimeMilliseconds();
-            xml.Value = entry.Message.ToString(SaveOptions.DisableFormatting);
+            xml.Value = serializer.Write(entry.Message);
             appended.Add(new ArchiveAppend(id, await command.ExecuteNonQueryAsync(cancellationToken) == 1));
         }
         await transaction.CommitAsync(cancellationToken);
