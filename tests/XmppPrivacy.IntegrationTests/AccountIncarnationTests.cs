@@ -27,7 +27,7 @@ public sealed class AccountIncarnationTests
         Assert.True(code == 0, output);
         await NoticesTests.RegisterInBandAsync(prosody, "carol");
         await Repo.WaitUntilAsync(async () => await component.MetricAsync("xmppprivacy_bridge_events_total{kind=\"account-registered\"}") == 1,
-            TimeSpan.FromSeconds(10), "the registration arrived");
+            TimeSpan.FromSeconds(30), "the registration arrived");
 
         await AssertNewCarolInheritsNothingAsync(prosody, component, "carol-secret");
         Assert.Equal(1, await component.MetricAsync("xmppprivacy_accounts_recreated_total"));
@@ -86,7 +86,7 @@ public sealed class AccountIncarnationTests
         (code, output) = await prosody.ProsodyctlAsync("shell", "user", "create", "carol@localhost", "new-carol-secret");
         Assert.True(code == 0, output);
         await Repo.WaitUntilAsync(async () => await component.MetricAsync("xmppprivacy_accounts_deleted_total") == 1,
-            TimeSpan.FromSeconds(10), "the deletion arrived");
+            TimeSpan.FromSeconds(30), "the deletion arrived");
 
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await component.Http.GetAsync(export.PathAndQuery)).StatusCode);
         Assert.Empty(Directory.GetFiles(exports));
@@ -115,7 +115,7 @@ public sealed class AccountIncarnationTests
         // The greeting's reconciliation and carol's next session both carry her marker.
         await using var again = await XmppTestClient.LoginAsync(prosody.C2sPort, "carol", "changed-secret");
         await Repo.WaitUntilAsync(async () => await after.MetricAsync("xmppprivacy_bridge_events_total{kind=\"session-start\"}") == 1,
-            TimeSpan.FromSeconds(10), "carol's session start arrived");
+            TimeSpan.FromSeconds(30), "carol's session start arrived");
         await Task.Delay(1000);
         Assert.Equal(3, (await ArchiveTests.QueryAsync(again, "kept")).Count);
         Assert.Equal(0, await after.MetricAsync("xmppprivacy_accounts_recreated_total"));
@@ -132,12 +132,12 @@ public sealed class AccountIncarnationTests
             var set = await carol.IqAsync("<iq type='set'><prefs xmlns='urn:xmpp:mam:2' default='always'/></iq>");
             Assert.Equal("result", (string?)set.Attribute("type"));
             for (var i = 0; i < 3; i++) await ArchiveTests.ChatAsync(bob, carol, $"for the first carol {i}");
-            await Repo.WaitUntilAsync(() => Task.FromResult(Count(component, "archive_messages", "owner") == 3), TimeSpan.FromSeconds(10),
+            await Repo.WaitUntilAsync(() => Task.FromResult(Count(component, "archive_messages", "owner") == 3), TimeSpan.FromSeconds(30),
                 "carol's messages are archived");
             Assert.Equal(3, (await ArchiveTests.QueryAsync(carol, "first")).Count);
         }
         await Repo.WaitUntilAsync(() => Task.FromResult(LoggedOut(component, "carol@localhost") && LoggedOut(component, "bob@localhost")),
-            TimeSpan.FromSeconds(10), "both logouts arrived");
+            TimeSpan.FromSeconds(30), "both logouts arrived");
     }
 
     /// <summary>In the database and through a MAM query: no archive, no preferences (the default, never), no old activity.</summary>
