@@ -1,11 +1,14 @@
 #!/usr/bin/python3
 """Checks the rooms of a running XmppPrivacy with an independent client (slixmpp's xep_0045, Debian python3-slixmpp).
 
-One account enters a room and says 15 messages; a second account enters afterwards and must receive exactly
-the last ten, in order, each with a delay stamp, and the subject after them. Prints what it saw; exits 0 only
-if all of that held. The accounts must exist.
+One or more accounts enter a room (the first creates it) and say 15 messages between them, taking turns; a
+newcomer enters afterwards and must receive exactly the last ten, in order, each with a delay stamp, and the
+subject after them. With --newcomer-only nobody speaks: a newcomer entering the same room later (after the
+component was restarted, say) must again receive exactly those ten. Prints what it saw; exits 0 only if all of
+that held. The accounts must exist.
 
-    python3 scripts/check-rooms-with-slixmpp.py --port 5222 --speaker alice:secret --newcomer carol:secret
+    python3 scripts/check-rooms-with-slixmpp.py --port 5222 --speaker alice:secret --speaker bob:secret --newcomer carol:secret
+    python3 scripts/check-rooms-with-slixmpp.py --port 5222 --newcomer-only --newcomer dave:secret
 """
 import argparse
 import asyncio
@@ -48,35 +51,41 @@ class Occupant(slixmpp.ClientXMPP):
 
 
 async def run(args):
-    speaker_user, speaker_password = args.speaker.split(":", 1)
-    newcomer_user, newcomer_password = args.newcomer.split(":", 1)
-    speaker = Occupant(f"{speaker_user}@{args.server}", speaker_password, args.room, "Speaker")
-    newcomer = Occupant(f"{newcomer_user}@{args.server}", newcomer_password, args.room, "Newcomer")
-    for client in (speaker, newcomer):
+    def occupant(account, nick):
+        user, password = account.split(":", 1)
+        return Occupant(f"{user}@{args.server}", password, args.room, nick)
+
+    speakers = [] if args.newcomer_only else [occupant(s, f"Speaker {k + 1}") for k, s in enumerate(args.speaker)]
+    newcomer = occupant(args.newcomer, "Newcomer")
+    for client in speakers + [newcomer]:
         client.connect(address=(args.host, args.port), disable_starttls=True, force_starttls=False)
-    await asyncio.wait_for(speaker.started.wait(), 20)
-    speaker.enter("0")
-    await asyncio.wait_for(speaker.entered.wait(), 20)
-    # The speaker created the room, which stays locked (201) until its creator accepts the default configuration
-    # with the empty instant-room form, as Gajim and Conversations do.
-    await speaker["xep_0045"].set_room_config(args.room, speaker["xep_0004"].make_form(ftype="submit"))
-    for i in range(1, 16):
-        speaker.send_message(mto=args.room, mbody=f"slixmpp {i}", mtype="groupchat")
-    for _ in range(100):
-        if any(e[0] == "message" and e[1] == "slixmpp 15" for e in speaker.events):
+    for k, speaker in enumerate(speakers):
+        await asyncio.wait_for(speaker.started.wait(), 20)
+        speaker.enter("0")
+        await asyncio.wait_for(speaker.entered.wait(), 20)
+        if k == 0:
+            # The first speaker created the room, which stays locked (201) until its creator accepts the default
+            # configuration with the empty instant-room form, as Gajim and Conversations do.
+            await speaker["xep_0045"].set_room_config(args.room, speaker["xep_0004"].make_form(ftype="submit"))
+    for i in range(1, 16 if speakers else 1):
+        speakers[(i - 1) % len(speakers)].send_message(mto=args.room, mbody=f"slixmpp {i}", mtype="groupchat")
+        await asyncio.sleep(0.05)
+    for _ in range(100 if speakers else 0):
+        if all(any(e[0] == "message" and e[1] == "slixmpp 15" for e in s.events) for s in speakers):
             break
         await asyncio.sleep(0.1)
+    for k, speaker in enumerate(speakers):
+        print(f"speaker {k + 1} saw {sum(1 for e in speaker.events if e[0] == 'message')} messages")
     await asyncio.wait_for(newcomer.started.wait(), 20)
     newcomer.enter("20")
     await asyncio.wait_for(newcomer.entered.wait(), 20)
     await asyncio.sleep(0.5)  # anything sent after the subject would show up here
     history = [e for e in newcomer.events if e[0] == "message"]
-    print(f"speaker saw {sum(1 for e in speaker.events if e[0] == 'message')} of its messages reflected")
     print("newcomer saw: " + "; ".join(e[1] if e[0] == "message" else "subject" for e in newcomer.events))
     ok = [e[1] for e in history] == [f"slixmpp {i}" for i in range(6, 16)]
     ok = ok and all(e[2] is not None for e in history)
     ok = ok and newcomer.events and newcomer.events[-1][0] == "subject"
-    for client in (speaker, newcomer):
+    for client in speakers + [newcomer]:
         client.disconnect()
     return ok
 
@@ -87,10 +96,13 @@ def main():
     parser.add_argument("--port", type=int, default=5222)
     parser.add_argument("--server", default="localhost")
     parser.add_argument("--room", default="slixmpp@rooms.localhost")
-    parser.add_argument("--speaker", required=True, help="user:password")
+    parser.add_argument("--speaker", action="append", default=[], help="user:password (once per speaker)")
     parser.add_argument("--newcomer", required=True, help="user:password")
+    parser.add_argument("--newcomer-only", action="store_true", help="nobody speaks; the room has its ten already")
     parser.add_argument("--debug", action="store_true")
     args = parser.parse_args()
+    if not args.speaker and not args.newcomer_only:
+        parser.error("give --speaker at least once, or --newcomer-only")
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.ERROR)
     try:
         ok = asyncio.get_event_loop().run_until_complete(asyncio.wait_for(run(args), 60))

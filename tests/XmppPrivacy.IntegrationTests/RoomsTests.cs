@@ -152,23 +152,43 @@ public sealed class RoomsTests
     }
 
     [Fact]
-    public async Task With_slixmpps_muc_plugin_a_newcomer_gets_exactly_the_last_ten_messages_with_delays_and_then_the_subject()
+    public async Task With_slixmpps_muc_plugin_two_speakers_chat_and_a_newcomer_gets_exactly_the_last_ten_with_delays_then_the_subject_also_after_a_restart()
     {
         await using var prosody = await ProsodyServer.StartAsync();
-        await using var component = await ComponentUnderTest.StartAsync(prosody);
-        await component.WaitForAllConnectedAsync();
-        await prosody.RegisterAsync("speaker", "speaker-secret");
-        await prosody.RegisterAsync("newcomer", "newcomer-secret");
+        var state = Repo.TempDirectory("xp-rooms-slixmpp");
+        var overrides = new Dictionary<string, string?> { ["Storage:Path"] = Path.Combine(state, "xmpp-privacy.db") };
+        var component = await ComponentUnderTest.StartAsync(prosody, overrides);
+        try
+        {
+            await component.WaitForAllConnectedAsync();
+            foreach (var user in (string[])["speaker", "replier", "newcomer", "latecomer"]) await prosody.RegisterAsync(user, user + "-secret");
 
-        var (code, output) = await Repo.RunAsync("/usr/bin/python3",
-            [Path.Combine(Repo.Root, "scripts", "check-rooms-with-slixmpp.py"), "--port", prosody.C2sPort.ToString(),
-             "--speaker", "speaker:speaker-secret", "--newcomer", "newcomer:newcomer-secret"], timeout: TimeSpan.FromSeconds(90));
+            var (code, output) = await CheckRoomsAsync(prosody, "--speaker", "speaker:speaker-secret", "--speaker", "replier:replier-secret",
+                "--newcomer", "newcomer:newcomer-secret");
+            Assert.True(code == 0, output);
+            Assert.Contains("speaker 2 saw 15 messages", output);
+            Assert.Contains("newcomer saw: slixmpp 6; slixmpp 7;", output);
+            Assert.Equal(10L, Scalar(component.DatabasePath, "SELECT COUNT(*) FROM room_messages WHERE room = 'slixmpp@rooms.localhost'"));
 
-        Assert.True(code == 0, output);
-        Assert.Contains("newcomer saw: slixmpp 6; slixmpp 7;", output);
-        Assert.Equal(10L, Scalar(component.DatabasePath, "SELECT COUNT(*) FROM room_messages WHERE room = 'slixmpp@rooms.localhost'"));
-        Assert.Empty(component.ErrorLines());
+            await component.DisposeAsync();
+            component = await ComponentUnderTest.StartAsync(prosody, overrides);
+            await component.WaitForAllConnectedAsync();
+            (code, output) = await CheckRoomsAsync(prosody, "--newcomer-only", "--newcomer", "latecomer:latecomer-secret");
+            Assert.True(code == 0, output);
+            Assert.Contains("newcomer saw: slixmpp 6; slixmpp 7;", output);
+            Assert.Empty(component.ErrorLines());
+        }
+        finally
+        {
+            await component.DisposeAsync();
+            Directory.Delete(state, recursive: true);
+        }
     }
+
+    private static Task<(int ExitCode, string Output)> CheckRoomsAsync(ProsodyServer prosody, params string[] arguments) =>
+        Repo.RunAsync("/usr/bin/python3",
+            [Path.Combine(Repo.Root, "scripts", "check-rooms-with-slixmpp.py"), "--port", prosody.C2sPort.ToString(), .. arguments],
+            timeout: TimeSpan.FromSeconds(90));
 
     [Fact]
     public async Task An_outcast_and_a_non_member_of_a_members_only_room_get_no_history()
