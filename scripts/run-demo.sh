@@ -85,15 +85,16 @@ prosodyctl --config "$config" register admin "$server_domain" "$admin_password" 
 
 prosody_pid="" component_pid=""
 stop() {
-	trap - INT TERM EXIT
+	trap - INT TERM HUP EXIT
 	trap "" PIPE  # a closed terminal or pipe must not stop the clean-up
+	set +e        # nor a failed write: `make run | tee log` and Ctrl-C end tee first, and echo then fails
 	echo
 	echo "Stopping..."
 	[ -n "$component_pid" ] && kill -TERM "$component_pid" 2>/dev/null && wait "$component_pid" 2>/dev/null || true
 	[ -n "$prosody_pid" ] && kill -TERM "$prosody_pid" 2>/dev/null && wait "$prosody_pid" 2>/dev/null || true
 	echo "Stopped."
 }
-trap stop INT TERM EXIT
+trap stop INT TERM HUP EXIT
 
 # Own process groups: Ctrl-C reaches only this script, which stops the component first.
 setsid prosody --config "$config" -F &

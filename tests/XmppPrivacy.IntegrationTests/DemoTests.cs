@@ -73,6 +73,82 @@ public sealed class DemoTests
     }
 
     [Fact]
+    public async Task Ctrl_C_on_make_run_piped_into_another_program_stops_prosody_and_the_component_even_when_that_program_ended_first()
+    {
+        var state = Repo.TempDirectory("xp-demo");
+        var httpPort = Repo.FreePort();
+        // `make run | tee demo.log`: Ctrl-C reaches tee as well, which ends before the script has stopped anything.
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"bash '{Script}' 2>&1 | cat");
+        foreach (var (k, v) in Environment(state, httpPort)) start.Environment[k] = v;
+        using var pipeline = Process.Start(start)!;
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        pipeline.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data?.Contains("demo is running", StringComparison.Ordinal) == true) running.TrySetResult();
+        };
+        pipeline.BeginOutputReadLine();
+        pipeline.BeginErrorReadLine();
+        try
+        {
+            await running.Task.WaitAsync(TimeSpan.FromMinutes(4));
+            Assert.NotEmpty(ProcessesUnder(state));
+            var children = Children(pipeline.Id);
+            var script = children.Single(pid => CommandLine(pid).Contains("run-demo.sh", StringComparison.Ordinal));
+            var reader = children.Single(pid => pid != script);
+
+            await Repo.RunAsync("kill", ["-KILL", reader.ToString()]);
+            await Repo.RunAsync("kill", ["-INT", script.ToString()]);
+
+            Assert.True(pipeline.WaitForExit(60_000), "the demo ended");
+            await Repo.WaitUntilAsync(() => Task.FromResult(ProcessesUnder(state).Count == 0), TimeSpan.FromSeconds(30),
+                "Prosody and the component have stopped");
+        }
+        finally
+        {
+            if (!pipeline.HasExited) pipeline.Kill(entireProcessTree: true);
+            foreach (var pid in ProcessesUnder(state)) await Repo.RunAsync("kill", ["-KILL", pid.ToString()]);
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
+    /// <summary>Processes whose command line names a path in <paramref name="state"/> (the demo's Prosody and component).</summary>
+    private static List<int> ProcessesUnder(string state) =>
+        [.. Directory.GetDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && CommandLine(pid).Contains(state, StringComparison.Ordinal))];
+
+    private static List<int> Children(int parent) =>
+        [.. Directory.GetDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && ParentOf(pid) == parent)];
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    [Fact]
     public async Task When_the_component_cannot_connect_the_demo_stops_with_a_clear_message_and_a_non_zero_exit()
     {
         var state = Repo.TempDirectory("xp-demo");
