@@ -28,7 +28,10 @@
 # CHAT_BENCH_ONLY=none|bridge|mam (run one configuration), CHAT_BENCH_ARCHIVE_TIMEOUT (seconds to wait for the
 # archive, 300), CHAT_BENCH_KEEP=1 (keep the temp directory with the logs and databases),
 # CHAT_BENCH_COMPONENT_DB_DIR (put the component's database there instead, e.g. /dev/shm to see what the disk
-# costs; deleted at the end), CHAT_BENCH_COMPONENT_DIR (a component already built, instead of building src/).
+# costs; deleted at the end), CHAT_BENCH_COMPONENT_DIR (a component already built, instead of building src/),
+# CHAT_BENCH_LUA_PROFILE=DIR (Prosody samples its Lua functions with bench/prosody/mod_bench_lua_profile.lua in
+# every configuration and writes DIR/<configuration>.txt: where Prosody's work per message goes; adds overhead,
+# so the figures of such a run are not the benchmark's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -153,6 +156,11 @@ run_config_steps() {
 		PROSODY_MODULES='"mam";' "$root/scripts/generate-prosody-config.sh" "$state" "$c2s" "$component" "$secret" info
 	fi
 	config="$state/prosody.cfg.lua"
+	if [ -n "${CHAT_BENCH_LUA_PROFILE:-}" ]; then
+		mkdir -p "$CHAT_BENCH_LUA_PROFILE"
+		sed -i -e "s|^plugin_paths = { \(.*\) }|plugin_paths = { \1; \"$root/bench/prosody\" }|" \
+			-e "s|^modules_enabled = {|bench_lua_profile_file = \"$(realpath "$CHAT_BENCH_LUA_PROFILE")/$name.txt\"\nmodules_enabled = {\n\t\"bench_lua_profile\";|" "$config"
+	fi
 	[ "$name" = none ] && sed -i -e '/delegations = {/d' "$config"
 	if [ "$name" = mam ]; then
 		# The template has no placeholder for storage: switch it to SQLite and turn mod_mam on for everyone;
