@@ -196,10 +196,8 @@ public sealed class RoomsTests
         await using var prosody = await ProsodyServer.StartAsync();
         await using var component = await ComponentUnderTest.StartAsync(prosody);
         await component.WaitForAllConnectedAsync();
-        foreach (var user in (string[])["alice", "mallory", "oscar"]) await prosody.RegisterAsync(user, user + "-secret");
-        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
-        await using var mallory = await XmppTestClient.LoginAsync(prosody.C2sPort, "mallory", "mallory-secret");
-        await using var oscar = await XmppTestClient.LoginAsync(prosody.C2sPort, "oscar", "oscar-secret");
+        await using var users = await TestUsers.LoginAsync(prosody, "alice", "mallory", "oscar");
+        var (alice, mallory, oscar) = (users["alice"], users["mallory"], users["oscar"]);
 
         await JoinAsync(alice, "open@rooms.localhost", "Alice");
         await JoinAsync(alice, "club@rooms.localhost", "Alice");
@@ -236,10 +234,8 @@ public sealed class RoomsTests
         await using var prosody = await ProsodyServer.StartAsync();
         await using var component = await ComponentUnderTest.StartAsync(prosody);
         await ComponentChecks.WaitForBridgeAsync(component);
-        await prosody.RegisterAsync("alice", "alice-secret");
-        await prosody.RegisterAsync("bob", "bob-secret");
-        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
-        await using var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret");
+        await using var users = await TestUsers.LoginAsync(prosody, "alice", "bob");
+        var (alice, bob) = (users["alice"], users["bob"]);
         foreach (var client in (XmppTestClient[])[alice, bob])
             Assert.Equal("result", (string?)(await client.IqAsync("<iq type='set'><prefs xmlns='urn:xmpp:mam:2' default='always'/></iq>")).Attribute("type"));
         await JoinAsync(alice, Room, "Alice");
@@ -341,9 +337,8 @@ public sealed class RoomsTests
         await using var prosody = await ProsodyServer.StartAsync();
         await using var component = await ComponentUnderTest.StartAsync(prosody);
         await component.WaitForAllConnectedAsync();
-        foreach (var user in (string[])["alice", "bob"]) await prosody.RegisterAsync(user, user + "-secret");
-        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
-        await using var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret");
+        await using var users = await TestUsers.LoginAsync(prosody, "alice", "bob");
+        var (alice, bob) = (users["alice"], users["bob"]);
         await JoinAsync(alice, "den@rooms.localhost", "Alice");
         await JoinAsync(bob, "den@rooms.localhost", "Bob");
 
@@ -369,9 +364,8 @@ public sealed class RoomsTests
         await using var prosody = await ProsodyServer.StartAsync();
         await using var component = await ComponentUnderTest.StartAsync(prosody);
         await component.WaitForAllConnectedAsync();
-        foreach (var user in (string[])["alice", "bob"]) await prosody.RegisterAsync(user, user + "-secret");
-        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
-        await using var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret");
+        await using var users = await TestUsers.LoginAsync(prosody, "alice", "bob");
+        var (alice, bob) = (users["alice"], users["bob"]);
         await JoinAsync(alice, "\u00c5NGSTR\u00d6M@rooms.localhost", "Alice"); // precomposed, upper case
         await alice.SendAsync("<message type='groupchat' to='\u00c5NGSTR\u00d6M@rooms.localhost' id='u1'><body>one history</body></message>");
         await alice.WaitForAsync(s => s.Name.LocalName == "message" && (string?)s.Attribute("id") == "u1");
