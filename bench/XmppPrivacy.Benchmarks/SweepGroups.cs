@@ -6,7 +6,7 @@ using XmppPrivacy.Services.Accounts;
 namespace XmppPrivacy.Benchmarks;
 
 /// <summary>
-/// <c>--sweep-groups [ROWS] [BATCH]</c>: the real store and sweep on the hourly files (ADR 0010). A new database
+/// <c>--sweep-groups [ROWS] [BATCH] [files-only]</c>: the real store and sweep on the hourly files (ADR 0010). A new database
 /// in a temp directory (production <c>SqliteDatabase</c>: WAL, synchronous=FULL, secure_delete; 7 days of
 /// retention) is filled through <see cref="ArchiveStore.AppendManyAsync"/> (10,000 per call) with ROWS
 /// (default 1,000,000) expired messages of 1000 owners, evenly over the 24 hours before the cutoff, so that 24
@@ -15,7 +15,8 @@ namespace XmppPrivacy.Benchmarks;
 /// baseline, and the sweep (<see cref="ArchiveSweep"/>, batches of BATCH rows, default 250 as
 /// <c>Sweeps:BatchSize</c>) runs while the same ingest goes on. Prints the sweep's time and the ingest's commit
 /// latencies before and during it, with the load average at the start of each phase; checks that exactly ROWS
-/// were deleted and every ingested message is still there.
+/// were deleted and every ingested message is still there. With <c>files-only</c> the expired rows end where the
+/// cutoff's hour begins, so the sweep only deletes whole files (to tell the two parts' effect on ingest apart).
 /// </summary>
 internal static class SweepGroups
 {
@@ -23,9 +24,9 @@ internal static class SweepGroups
     private static readonly TimeSpan IngestEvery = TimeSpan.FromMilliseconds(20);
     private const int BaselineBatches = 500;
 
-    public static void Run(int rows, int batchSize) => RunAsync(rows, batchSize).GetAwaiter().GetResult();
+    public static void Run(int rows, int batchSize, bool filesOnly) => RunAsync(rows, batchSize, filesOnly).GetAwaiter().GetResult();
 
-    private static async Task RunAsync(int rows, int batchSize)
+    private static async Task RunAsync(int rows, int batchSize, bool filesOnly)
     {
         var directory = ArchiveFixture.TempDirectory("sweep-groups");
         try
@@ -34,8 +35,10 @@ internal static class SweepGroups
             var store = ArchiveFixture.OpenStore(Path.Combine(directory, "archive.db"), out var database);
             var now = DateTimeOffset.UtcNow;
             var cutoff = now - store.Options.ExpiresAfter;
-            var oldest = cutoff - TimeSpan.FromHours(24);
-            var step = (cutoff - oldest).TotalMilliseconds / rows;
+            // files-only: the expired rows end where the cutoff's hour begins, so the sweep only deletes files.
+            var newest = filesOnly ? DateTimeOffset.FromUnixTimeMilliseconds(cutoff.ToUnixTimeMilliseconds() / 3_600_000 * 3_600_000) : cutoff;
+            var oldest = newest - TimeSpan.FromHours(24);
+            var step = (newest - oldest).TotalMilliseconds / rows;
             var clock = Stopwatch.StartNew();
             const int fill = 10_000;
             for (long first = 0; first < rows; first += fill)

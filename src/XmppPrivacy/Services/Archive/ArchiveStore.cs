@@ -192,7 +192,7 @@ public sealed partial class ArchiveStore(IDatabase database, ArchiveOptions opti
             total += deleted;
             if (deleted < batchSize)
             {
-                if (total > 0) await CheckpointAsync(lease.Connection, cancellationToken);
+                if (total > 0) await CheckpointAsync(lease, cancellationToken);
                 return total;
             }
             await Task.Delay(SweepPause, cancellationToken);
@@ -218,7 +218,7 @@ public sealed partial class ArchiveStore(IDatabase database, ArchiveOptions opti
             Db.Add(command, "@owner", account.Key);
             var here = await command.ExecuteNonQueryAsync(cancellationToken);
             // secure_delete overwrote the rows in the file; the checkpoint empties the log of the pages that held them.
-            if (here > 0) await CheckpointAsync(lease.Connection, cancellationToken);
+            if (here > 0) await CheckpointAsync(lease, cancellationToken);
             deleted += here;
         }
         return deleted;
@@ -365,10 +365,13 @@ public sealed partial class ArchiveStore(IDatabase database, ArchiveOptions opti
         return await command.ExecuteScalarAsync(cancellationToken);
     }
 
-    /// <summary>Writes a group's log into its file and empties it, so deleted rows' old page images leave the log; best effort.</summary>
-    private static async Task CheckpointAsync(DbConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes a group's log into its file and empties it, so deleted rows' old page images leave the log. It waits
+    /// for readers (up to the connections' 30 s busy timeout; a query is stopped after <c>Archive:QueryTimeout</c>).
+    /// </summary>
+    private static async Task CheckpointAsync(ArchiveGroups.Lease lease, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand();
+        await using var command = lease.Connection.CreateCommand();
         command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
         await command.ExecuteNonQueryAsync(cancellationToken);
     }

@@ -150,6 +150,23 @@ public sealed class ArchiveGroupsTests : ArchiveTestStore
         Assert.Empty(Files());
         Assert.Empty(Directory.GetFiles(Folder));
     }
+
+    [Fact]
+    public async Task What_a_crash_left_half_deleted_is_not_a_group_and_is_deleted_with_the_next_expired_hour()
+    {
+        await SpreadAsync(TimeSpan.Zero);
+        Directory.CreateDirectory(Folder);
+        var leftover = Path.Combine(Folder, "2026-11-20T09.db.deleting");
+        await File.WriteAllBytesAsync(leftover, new byte[9 << 20]);
+        Time.Advance(TimeSpan.FromDays(8));
+
+        var before = await Database.FilesAsync("archive", CancellationToken.None);
+        var deleted = await new ArchiveSweep(Store).RunAsync(Time.GetUtcNow(), 10, CancellationToken.None);
+
+        Assert.Equal(["2026-11-23T09"], before);
+        Assert.Equal(1, deleted);
+        Assert.Empty(Directory.GetFiles(Folder));
+    }
 }
 
 /// <summary>An archive made by the one-table schema (archive step 1) is moved into hourly files at the next start.</summary>
