@@ -47,17 +47,20 @@ public sealed partial class ArchiveStore
             anchors[id] = anchor;
         }
         filter = Bound(filter, query.AfterId, query.BeforeId, anchors);
-        var count = 0;
-        foreach (var group in live.Where(g => Overlaps(filter, g)))
-            count += await CountAsync(group, filter, cancellationToken);
         var page = Bound(filter, query.After, query.Before, anchors);
-        // Each group in page order, each read on its own index up to what the page still lacks: merged in (ts, seq) order.
+        // One pass over the groups in page order, one connection each: the count in every group the query
+        // covers, and the page read on each group's own index up to what it still lacks, so merged in (ts, seq) order.
+        var count = 0;
         var rows = new List<ArchivedMessage>();
         foreach (var group in query.Backward ? Enumerable.Reverse(live) : live)
         {
-            if (rows.Count > max) break;
-            if (Overlaps(page, group))
-                rows.AddRange(await ReadPageAsync(group, page, max + 1 - rows.Count, query.Backward, cancellationToken));
+            var counted = Overlaps(filter, group);
+            var read = rows.Count <= max && Overlaps(page, group);
+            if (!counted && !read) continue;
+            await using var lease = await _groups.OpenAsync(group, create: false, cancellationToken);
+            if (lease is null) continue;
+            if (counted) count += await CountAsync(lease.Connection, filter, cancellationToken);
+            if (read) rows.AddRange(await ReadPageAsync(lease.Connection, page, max + 1 - rows.Count, query.Backward, cancellationToken));
         }
         var complete = rows.Count <= max;
         if (!complete) rows.RemoveAt(rows.Count - 1);
@@ -117,22 +120,18 @@ public sealed partial class ArchiveStore
         return null;
     }
 
-    private async Task<int> CountAsync(long group, Filter filter, CancellationToken cancellationToken)
+    private static async Task<int> CountAsync(DbConnection connection, Filter filter, CancellationToken cancellationToken)
     {
-        await using var lease = await _groups.OpenAsync(group, create: false, cancellationToken);
-        if (lease is null) return 0;
-        await using var command = lease.Connection.CreateCommand();
+        await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT COUNT(*) FROM archive_messages WHERE {Where(command, filter)};";
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken));
     }
 
-    private async Task<List<ArchivedMessage>> ReadPageAsync(long group, Filter filter, int limit,
+    private static async Task<List<ArchivedMessage>> ReadPageAsync(DbConnection connection, Filter filter, int limit,
         bool backward, CancellationToken cancellationToken)
     {
         var list = new List<ArchivedMessage>(Math.Min(limit, 64));
-        await using var lease = await _groups.OpenAsync(group, create: false, cancellationToken);
-        if (lease is null) return list;
-        await using var command = lease.Connection.CreateCommand();
+        await using var command = connection.CreateCommand();
         var order = backward ? "DESC" : "ASC";
         var plain = filter.Ids is null ? "" : "+0";
         command.CommandText = $"""
