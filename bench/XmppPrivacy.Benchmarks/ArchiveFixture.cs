@@ -246,6 +246,15 @@ internal static class ArchiveFixture
         return command.ExecuteScalar() is long value ? value : throw new InvalidOperationException($"No result for: {sql}");
     }
 
+    /// <summary>How many messages the archive's hourly files (<c>&lt;path&gt;.archive/*.db</c>) hold, summed over the files.</summary>
+    public static long ArchiveRows(string path)
+    {
+        var folder = path + ".archive";
+        return Directory.Exists(folder)
+            ? Directory.GetFiles(folder, "*.db").Sum(file => Scalar(file, "SELECT COUNT(*) FROM archive_messages;"))
+            : 0;
+    }
+
     /// <summary>Runs a text query (e.g. an archive id) on its own connection.</summary>
     public static string Text(string path, string sql)
     {
@@ -277,6 +286,7 @@ internal static class ArchiveFixture
         SqliteConnection.ClearAllPools();
         foreach (var suffix in (string[])["", "-wal", "-shm", "-journal"])
             File.Delete(path + suffix);
+        if (Directory.Exists(path + ".archive")) Directory.Delete(path + ".archive", recursive: true);
     }
 
     /// <summary>A new empty directory under the system temp directory.</summary>

@@ -65,7 +65,7 @@ public class ArchiveIngestBenchmark
         var xml = _entries[0].Message.ToString(System.Xml.Linq.SaveOptions.DisableFormatting);
         if (stored.Xml != xml || stored.With != ArchiveStore.Key(_entries[0].With))
             throw new InvalidOperationException($"The message read back differs: {stored.Xml}");
-        var rows = ArchiveFixture.Scalar(_database.FilePath, "SELECT COUNT(*) FROM archive_messages;");
+        var rows = ArchiveFixture.ArchiveRows(_database.FilePath);
         if (rows != 1 + Batch) throw new InvalidOperationException($"The archive has {rows} rows after the checks, expected {1 + Batch}.");
         if (ArchiveFixture.Text(_database.FilePath, "PRAGMA journal_mode;") != "wal")
             throw new InvalidOperationException("The archive is not in WAL mode.");

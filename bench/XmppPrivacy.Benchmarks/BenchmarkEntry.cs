@@ -10,8 +10,24 @@ public static class BenchmarkEntry
     // `--build-archive ROWS` only builds (or checks) the cached archive of that size and prints how long it took,
     // so that a first run of the 10,000,000-row page benchmark does not spend minutes in its GlobalSetup.
     // `--ingest-cpu BATCHES [ROUNDS] [PART]` measures the batched ingest's wall and CPU time per message (IngestCpu.cs).
+    // `--sweep-groups [ROWS] [BATCH] [files-only]` fills the real store with ROWS expired messages over 24 hourly files and times the real
+    // sweep while ingest goes on (SweepGroups.cs). `--pages-groups [ROWS] [QUERIES]` times newest pages over a week of
+    // hourly files (PagesGroups.cs).
     public static void Main(string[] args)
     {
+        if (args is ["--pages-groups", .. var pages])
+        {
+            PagesGroups.Run(pages is [var count, ..] ? int.Parse(count, System.Globalization.CultureInfo.InvariantCulture) : 1_000_000,
+                pages is [_, var queries] ? int.Parse(queries, System.Globalization.CultureInfo.InvariantCulture) : 1000);
+            return;
+        }
+        if (args is ["--sweep-groups", .. var sweep])
+        {
+            SweepGroups.Run(sweep is [var count, ..] ? int.Parse(count, System.Globalization.CultureInfo.InvariantCulture) : 1_000_000,
+                sweep is [_, var batch, ..] ? int.Parse(batch, System.Globalization.CultureInfo.InvariantCulture) : 250,
+                sweep is [_, _, "files-only"]);
+            return;
+        }
         if (args is ["--ingest-cpu", var batches, .. var rest])
         {
             IngestCpu.Run(int.Parse(batches, System.Globalization.CultureInfo.InvariantCulture),

@@ -16,7 +16,8 @@ namespace XmppPrivacy.Benchmarks;
 /// checks the row count, and prints one line. PART says what is timed:
 /// <list type="bullet">
 /// <item><c>store</c> (default): <c>ArchiveStore.AppendManyAsync</c>, everything the component does.</item>
-/// <item><c>insert</c>: the store's prepared <c>INSERT</c> per row with the XML serialised beforehand (not
+/// <item><c>insert</c> (on the one-table layout of archive schema step 1, in a database of its own, for
+/// comparison: the store keeps hourly files since step 2): the store's prepared <c>INSERT</c> per row with the XML serialised beforehand (not
 /// timed), one transaction per 100; <c>insert-no-ts</c> without the <c>(ts_ms)</c> index;
 /// <c>insert-no-ts-with</c> also without <c>(owner, with_jid, ts_ms, seq)</c>; <c>insert-unique-only</c>
 /// with only the unique <c>(owner, archive_id)</c>; <c>insert-normal</c> with all four and
@@ -43,7 +44,15 @@ internal static class IngestCpu
                     .Select(n => ArchiveFixture.Entry(n, 4, now.AddMilliseconds(n))).ToArray()).ToArray();
                 var xml = all.Select(b => b.Select(e => e.Message.ToString(SaveOptions.DisableFormatting)).ToArray()).ToArray();
                 store.AppendManyAsync(all[0][..1], CancellationToken.None).GetAwaiter().GetResult(); // JIT and pool warm-up
-                Execute(database, part switch
+                // The insert parts time SQLite on the one-table layout of archive schema step 1 (its four indexes), in a
+                // database of their own: the store keeps messages in hourly files since step 2.
+                SqliteDatabase? oneTable = null;
+                if (part.StartsWith("insert", StringComparison.Ordinal))
+                {
+                    oneTable = new SqliteDatabase(Path.Combine(directory, "one-table.db"), [new Schema("archive", [ArchiveStore.Schema.Single(m => m.Version == 1)])]);
+                    oneTable.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
+                }
+                Execute(oneTable ?? database, part switch
                 {
                     "insert-no-ts" => "DROP INDEX archive_messages_ts;",
                     "insert-no-ts-with" => "DROP INDEX archive_messages_ts; DROP INDEX archive_messages_owner_with_ts;",
@@ -57,13 +66,14 @@ internal static class IngestCpu
                 {
                     if (part == "store") store.AppendManyAsync(all[b], CancellationToken.None).GetAwaiter().GetResult();
                     else if (part == "commit") CommitOnly(database);
-                    else Insert(database, all[b], xml[b], part == "insert-normal");
+                    else Insert(oneTable!, all[b], xml[b], part == "insert-normal");
                 }
                 wall.Stop();
                 process.Refresh();
                 var used = process.TotalProcessorTime - cpu;
                 var messages = batches * 100;
-                var rows = ArchiveFixture.Scalar(database.FilePath, "SELECT COUNT(*) FROM archive_messages;");
+                var rows = ArchiveFixture.ArchiveRows(database.FilePath)
+                           + (oneTable is null ? 0 : ArchiveFixture.Scalar(oneTable.FilePath, "SELECT COUNT(*) FROM archive_messages;"));
                 if (rows != (part == "commit" ? 1 : messages + 1)) throw new InvalidOperationException($"The archive has {rows} rows.");
                 ArchiveFixture.DeleteDatabase(database.FilePath);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

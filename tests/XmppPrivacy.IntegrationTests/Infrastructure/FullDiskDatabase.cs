@@ -14,9 +14,11 @@ public sealed class FullDiskDatabase(IDatabase inner) : IDatabase
 
     public volatile bool Full;
 
-    public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        await LimitAsync(await inner.OpenAsync(cancellationToken), cancellationToken);
+
+    private async Task<DbConnection> LimitAsync(DbConnection connection, CancellationToken cancellationToken)
     {
-        var connection = await inner.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         var limit = Unlimited;
         if (Full)
@@ -29,6 +31,14 @@ public sealed class FullDiskDatabase(IDatabase inner) : IDatabase
         await command.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
+
+    public Task<IReadOnlyList<string>> FilesAsync(string folder, CancellationToken cancellationToken) => inner.FilesAsync(folder, cancellationToken);
+
+    /// <summary>The archive's hourly files are as full as the database.</summary>
+    public async ValueTask<DbConnection?> OpenFileAsync(string folder, string name, string? createSql, CancellationToken cancellationToken) =>
+        await inner.OpenFileAsync(folder, name, createSql, cancellationToken) is { } connection ? await LimitAsync(connection, cancellationToken) : null;
+
+    public Task DeleteFileAsync(string folder, string name, CancellationToken cancellationToken) => inner.DeleteFileAsync(folder, name, cancellationToken);
 
     public Task MigrateAsync(CancellationToken cancellationToken) => inner.MigrateAsync(cancellationToken);
 

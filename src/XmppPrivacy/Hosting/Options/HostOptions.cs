@@ -94,7 +94,7 @@ public sealed class StorageOptions
     [Option("The database (SQLite; PostgreSQL comes with its tested backend).")]
     public StorageProvider Provider { get; init; } = StorageProvider.Sqlite;
 
-    [Option("SQLite database file; relative paths are relative to the working directory.", Kind = OptionKind.Path)]
+    [Option("SQLite database file; the archive keeps its messages beside it in the folder `<path>.archive/`, one file per UTC hour. Relative paths are relative to the working directory.", Kind = OptionKind.Path)]
     public string Path { get; init; } = "var/xmpp-privacy.db";
 }
 

@@ -12,7 +12,6 @@ public sealed class ArchiveDataPolicy(ArchiveOptions options, SweepsOptions swee
 {
     private static readonly StoreTable[] Tables =
     [
-        new("archive", "archive_messages", "owner", "ts_ms"),
         new("archive-preferences", "archive_prefs", "owner"),
     ];
 
@@ -60,10 +59,15 @@ public sealed class ArchiveDataPolicy(ArchiveOptions options, SweepsOptions swee
     }
 
     public Task<IReadOnlyList<StoreAudit>> AuditAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
-        StoreTable.MeasureAsync(database, Tables, null, now, cancellationToken);
+        MeasureAsync(null, now, cancellationToken);
 
     public Task<IReadOnlyList<StoreAudit>> AboutAsync(Account account, DateTimeOffset now, CancellationToken cancellationToken) =>
-        StoreTable.MeasureAsync(database, Tables, account, now, cancellationToken);
+        MeasureAsync(account, now, cancellationToken);
+
+    /// <summary>The messages are counted across the archive's hourly files, the preferences in the database.</summary>
+    private async Task<IReadOnlyList<StoreAudit>> MeasureAsync(Account? account, DateTimeOffset now, CancellationToken cancellationToken) =>
+        [await store.AuditAsync("archive", account, now, cancellationToken),
+            .. await StoreTable.MeasureAsync(database, Tables, account, now, cancellationToken)];
 
     public async Task ExportAsync(Account account, Utf8JsonWriter json, DateTimeOffset now, CancellationToken cancellationToken)
     {

@@ -33,8 +33,8 @@ public sealed partial class ArchiveStore
         CancellationToken cancellationToken)
     {
         var max = Math.Clamp(query.Max, 0, options.MaxPageSize);
-        await using var connection = await database.OpenAsync(cancellationToken);
         var cutoff = Cutoff(now);
+        var live = await LiveGroupsAsync(cutoff, cancellationToken);
         var filter = new Filter(Key(owner), cutoff, Math.Max(cutoff, query.Start?.ToUnixTimeMilliseconds() ?? long.MinValue),
             query.End?.ToUnixTimeMilliseconds(), query.With is { } with ? Key(with) : null, query.Ids);
         var anchors = new Dictionary<string, Position>(StringComparer.Ordinal);
@@ -42,18 +42,38 @@ public sealed partial class ArchiveStore
                      (query.Before is { Length: > 0 } b ? b : null, "before") })
         {
             if (id is null || anchors.ContainsKey(id)) continue;
-            if (await AnchorAsync(connection, filter, id, cancellationToken) is not { } anchor)
+            if (await AnchorAsync(live, filter, id, cancellationToken) is not { } anchor)
                 return StanzaError.ItemNotFound($"The message named by '{name}' is not in your archive.");
             anchors[id] = anchor;
         }
         filter = Bound(filter, query.AfterId, query.BeforeId, anchors);
-        var count = await CountAsync(connection, filter, cancellationToken);
         var page = Bound(filter, query.After, query.Before, anchors);
-        var rows = await ReadPageAsync(connection, page, max + 1, query.Backward, cancellationToken);
+        // One pass over the groups in page order, one connection each: the count in every group the query
+        // covers, and the page read on each group's own index up to what it still lacks, so merged in (ts, seq) order.
+        var count = 0;
+        var rows = new List<ArchivedMessage>();
+        foreach (var group in query.Backward ? Enumerable.Reverse(live) : live)
+        {
+            var counted = Overlaps(filter, group);
+            var read = rows.Count <= max && Overlaps(page, group);
+            if (!counted && !read) continue;
+            await using var lease = await _groups.OpenAsync(group, create: false, cancellationToken);
+            if (lease is null) continue;
+            if (counted) count += await CountAsync(lease.Connection, filter, cancellationToken);
+            if (read) rows.AddRange(await ReadPageAsync(lease.Connection, page, max + 1 - rows.Count, query.Backward, cancellationToken));
+        }
         var complete = rows.Count <= max;
         if (!complete) rows.RemoveAt(rows.Count - 1);
         if (query.Backward != query.FlipPage) rows.Reverse();
         return new ArchivePage(rows, rows.FirstOrDefault()?.Id, rows.LastOrDefault()?.Id, complete, count);
+    }
+
+    /// <summary>Whether the group's hour may hold a message the filter selects.</summary>
+    private static bool Overlaps(Filter filter, long group)
+    {
+        var (start, end) = (ArchiveGroups.StartOf(group), ArchiveGroups.EndOf(group) - 1);
+        return end >= filter.Lower && (filter.Upper is not { } upper || start <= upper)
+            && (filter.After is not { } after || end >= after.Ts) && (filter.Before is not { } before || start <= before.Ts);
     }
 
     private readonly record struct Position(long Ts, long Seq);
@@ -77,17 +97,27 @@ public sealed partial class ArchiveStore
     private static Position Earlier(Position? current, Position anchor) =>
         current is { } c && (c.Ts, c.Seq).CompareTo((anchor.Ts, anchor.Seq)) < 0 ? c : anchor;
 
-    private static async Task<Position?> AnchorAsync(DbConnection connection, Filter filter, string id, CancellationToken cancellationToken)
+    /// <summary>
+    /// Where the owner's live message <paramref name="id"/> is. Ids are unique per owner within a group; the
+    /// same id in two groups (only a copy re-sent with another time could do that) names the older.
+    /// </summary>
+    private async Task<Position?> AnchorAsync(List<long> live, Filter filter, string id, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT ts_ms, seq FROM archive_messages WHERE owner = @owner AND archive_id = @id AND ts_ms >= @cutoff;
-            """;
-        Db.Add(command, "@owner", filter.Owner);
-        Db.Add(command, "@id", id);
-        Db.Add(command, "@cutoff", filter.Cutoff);
-        await using var rows = await command.ExecuteReaderAsync(cancellationToken);
-        return await rows.ReadAsync(cancellationToken) ? new Position(rows.GetInt64(0), rows.GetInt64(1)) : null;
+        foreach (var group in live)
+        {
+            await using var lease = await _groups.OpenAsync(group, create: false, cancellationToken);
+            if (lease is null) continue;
+            await using var command = lease.Connection.CreateCommand();
+            command.CommandText = """
+                SELECT ts_ms, seq FROM archive_messages WHERE owner = @owner AND archive_id = @id AND ts_ms >= @cutoff;
+                """;
+            Db.Add(command, "@owner", filter.Owner);
+            Db.Add(command, "@id", id);
+            Db.Add(command, "@cutoff", filter.Cutoff);
+            await using var rows = await command.ExecuteReaderAsync(cancellationToken);
+            if (await rows.ReadAsync(cancellationToken)) return new Position(rows.GetInt64(0), rows.GetInt64(1));
+        }
+        return null;
     }
 
     private static async Task<int> CountAsync(DbConnection connection, Filter filter, CancellationToken cancellationToken)
@@ -100,6 +130,7 @@ public sealed partial class ArchiveStore
     private static async Task<List<ArchivedMessage>> ReadPageAsync(DbConnection connection, Filter filter, int limit,
         bool backward, CancellationToken cancellationToken)
     {
+        var list = new List<ArchivedMessage>(Math.Min(limit, 64));
         await using var command = connection.CreateCommand();
         var order = backward ? "DESC" : "ASC";
         var plain = filter.Ids is null ? "" : "+0";
@@ -108,7 +139,6 @@ public sealed partial class ArchiveStore
             ORDER BY ts_ms{plain} {order}, seq{plain} {order} LIMIT @limit;
             """;
         Db.Add(command, "@limit", (long)limit);
-        var list = new List<ArchivedMessage>(Math.Min(limit, 64));
         await using var rows = await command.ExecuteReaderAsync(cancellationToken);
         while (await rows.ReadAsync(cancellationToken))
             list.Add(new ArchivedMessage(rows.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(rows.GetInt64(1)),

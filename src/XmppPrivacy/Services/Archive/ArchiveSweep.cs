@@ -3,8 +3,9 @@ using XmppPrivacy.Sweeps;
 namespace XmppPrivacy.Services.Archive;
 
 /// <summary>
-/// Deletes archived messages past retention, in batches, yielding between batches so ingest and queries
-/// are never stalled. Run by the sweep service every <c>Sweeps:Interval</c>.
+/// Deletes archived messages past retention: each hour's file wholly past it is deleted, the hour that holds
+/// the cutoff is deleted row by row in batches, yielding between them so ingest and queries are never stalled.
+/// Run by the sweep service every <c>Sweeps:Interval</c>.
 /// </summary>
 public sealed class ArchiveSweep(ArchiveStore store) : ISweep
 {
@@ -13,14 +14,7 @@ public sealed class ArchiveSweep(ArchiveStore store) : ISweep
     public async ValueTask<int> RunAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        var total = 0;
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var deleted = await store.DeleteExpiredBatchAsync(now, batchSize, cancellationToken);
-            total += deleted;
-            if (deleted < batchSize) return total;
-            await Task.Yield();
-        }
+        cancellationToken.ThrowIfCancellationRequested();
+        return await store.DeleteExpiredAsync(now, batchSize, cancellationToken);
     }
 }

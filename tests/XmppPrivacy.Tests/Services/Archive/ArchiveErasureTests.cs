@@ -23,11 +23,13 @@ public sealed class ArchiveErasureTests : ArchiveTestStore
                 Message(Bob, Alice, $"{Marker} {i} {new string('x', 200)}"), null, CancellationToken.None);
     }
 
-    /// <summary>Every byte the database has on disk: its file and its log.</summary>
+    /// <summary>Every byte the database has on disk: its file and its log, and every file and log of the archive's hours.</summary>
     private async Task<string> BytesOnDiskAsync()
     {
         var text = new StringBuilder();
-        foreach (var path in new[] { Database.FilePath, Database.FilePath + "-wal" }.Where(File.Exists))
+        var folder = Database.FilePath + ".archive";
+        var hours = Directory.Exists(folder) ? Directory.GetFiles(folder) : [];
+        foreach (var path in new[] { Database.FilePath, Database.FilePath + "-wal" }.Where(File.Exists).Concat(hours))
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             using var reader = new StreamReader(stream, Encoding.Latin1);

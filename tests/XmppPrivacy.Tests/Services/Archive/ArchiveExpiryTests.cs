@@ -81,15 +81,21 @@ public sealed class ArchiveExpiryTests : ArchiveTestStore
     }
 
     [Fact]
-    public async Task One_batch_deletes_at_most_the_batch_size_oldest_first()
+    public async Task An_hour_wholly_past_retention_is_deleted_as_a_file_and_the_boundary_hour_row_by_row()
     {
-        for (var i = 0; i < 10; i++) await AppendAtAsync(Start + TimeSpan.FromMilliseconds(i));
-        Time.Advance(Week + TimeSpan.FromDays(1));
+        var hour = DateTimeOffset.FromUnixTimeMilliseconds(Start.ToUnixTimeMilliseconds() / 3_600_000 * 3_600_000);
+        for (var i = 0; i < 10; i++) await AppendAtAsync(hour - TimeSpan.FromMinutes(30) + TimeSpan.FromMilliseconds(i));
+        for (var i = 0; i < 10; i++) await AppendAtAsync(hour + TimeSpan.FromMinutes(i));
+        var folder = Database.FilePath + ".archive";
+        Assert.Equal(2, Directory.GetFiles(folder, "*.db").Length);
+        Time.Advance(hour + TimeSpan.FromMinutes(4) + TimeSpan.FromMilliseconds(1) + Week - Start);
 
-        var deleted = await Store.DeleteExpiredBatchAsync(Time.GetUtcNow(), 4, CancellationToken.None);
+        var deleted = await new ArchiveSweep(Store).RunAsync(Time.GetUtcNow(), 3, CancellationToken.None);
 
-        Assert.Equal(4, deleted);
-        Assert.Equal((Start + TimeSpan.FromMilliseconds(4)).ToUnixTimeMilliseconds(), await ScalarAsync("SELECT MIN(ts_ms) FROM archive_messages;"));
+        Assert.Equal(15, deleted);
+        Assert.Equal([ArchiveStoreTestNames.Hour(hour)], Directory.GetFiles(folder).Select(Path.GetFileName).Where(f => f!.EndsWith(".db", StringComparison.Ordinal)));
+        Assert.Equal(5, await ScalarAsync("SELECT COUNT(*) FROM archive_messages;"));
+        Assert.Equal((hour + TimeSpan.FromMinutes(5)).ToUnixTimeMilliseconds(), await ScalarAsync("SELECT MIN(ts_ms) FROM archive_messages;"));
     }
 
     [Fact]
@@ -148,4 +154,10 @@ public sealed class ArchiveShortRetentionTests : ArchiveTestStore
         Assert.Single(page.Messages);
         Assert.Equal(2, deleted);
     }
+}
+
+internal static class ArchiveStoreTestNames
+{
+    /// <summary>The file name of the hour that holds <paramref name="at"/>.</summary>
+    public static string Hour(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH", System.Globalization.CultureInfo.InvariantCulture) + ".db";
 }

@@ -287,5 +287,20 @@ public sealed class ArchiveQueryTimeoutTests : ArchiveTestStore
         public Task MigrateAsync(CancellationToken cancellationToken) => inner.MigrateAsync(cancellationToken);
 
         public Task<bool> CheckpointAsync(CancellationToken cancellationToken) => inner.CheckpointAsync(cancellationToken);
+
+        public async Task<IReadOnlyList<string>> FilesAsync(string folder, CancellationToken cancellationToken)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return await inner.FilesAsync(folder, cancellationToken);
+        }
+
+        public async ValueTask<System.Data.Common.DbConnection?> OpenFileAsync(string folder, string name, string? createSql,
+            CancellationToken cancellationToken)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return await inner.OpenFileAsync(folder, name, createSql, cancellationToken);
+        }
+
+        public Task DeleteFileAsync(string folder, string name, CancellationToken cancellationToken) => inner.DeleteFileAsync(folder, name, cancellationToken);
     }
 }

@@ -61,11 +61,6 @@ public abstract class ArchiveTestStore : IAsyncLifetime, IDisposable
         return outcome.Value!;
     }
 
-    protected async Task<long> ScalarAsync(string sql)
-    {
-        await using var connection = await Database.OpenAsync(CancellationToken.None);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToInt64(await command.ExecuteScalarAsync());
-    }
+    /// <summary>The first value of <paramref name="sql"/> over the database, with the archive's hourly files seen as one table <c>archive_messages</c>.</summary>
+    protected async Task<long> ScalarAsync(string sql) => Convert.ToInt64(await ArchiveFiles.ScalarAsync(Database.FilePath, sql));
 }
