@@ -7,8 +7,6 @@ public static class BenchmarkEntry
 {
     // Results and logs go to bench/BenchmarkDotNet.Artifacts (git-ignored) wherever the run starts from;
     // --artifacts <dir> on the command line still wins.
-    // `--build-archive ROWS` only builds (or checks) the cached archive of that size and prints how long it took,
-    // so that a first run of the 10,000,000-row page benchmark does not spend minutes in its GlobalSetup.
     // `--ingest-cpu BATCHES [ROUNDS] [PART]` measures the batched ingest's wall and CPU time per message (IngestCpu.cs).
     // `--sweep-groups [ROWS] [BATCH] [files-only]` fills the real store with ROWS expired messages over 24 hourly files and times the real
     // sweep while ingest goes on (SweepGroups.cs). `--pages-groups [ROWS] [QUERIES]` times newest pages over a week of
@@ -33,12 +31,6 @@ public static class BenchmarkEntry
             IngestCpu.Run(int.Parse(batches, System.Globalization.CultureInfo.InvariantCulture),
                 rest is [var rounds, ..] ? int.Parse(rounds, System.Globalization.CultureInfo.InvariantCulture) : 3,
                 rest is [_, var part] ? part : "store");
-            return;
-        }
-        if (args is ["--build-archive", var rows])
-        {
-            ArchiveFixture.EnsureArchive(int.Parse(rows, System.Globalization.CultureInfo.InvariantCulture));
-            Console.WriteLine($"// Archive: {ArchiveFixture.DbPath(int.Parse(rows, System.Globalization.CultureInfo.InvariantCulture))} is ready.");
             return;
         }
         BenchmarkSwitcher.FromAssembly(typeof(BenchmarkEntry).Assembly)
