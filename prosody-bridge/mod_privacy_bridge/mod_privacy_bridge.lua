@@ -328,6 +328,16 @@ end
 -- The queue is full: makes room for an event of kind incoming, or returns false when that event itself
 -- is the one to go (nothing of a lower kind waits, or everything waiting is already on its way).
 local function make_room(incoming)
+	-- Batches on their way to a component whose connection has closed will never be answered: their events wait
+	-- again (they go out after its next hello) and make room in order like any other, instead of holding the
+	-- queue until the watchdog gives up on them while newer account events are dropped.
+	if sent > 0 then
+		local component = get_module(component_jid, "component");
+		if not (component and component.session) then
+			component_ready = false;
+			restart();
+		end
+	end
 	for _, kind in ipairs(drop_order) do
 		local list = unsent[kind];
 		if list.first <= list.last then
