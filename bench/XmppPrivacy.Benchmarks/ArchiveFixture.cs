@@ -64,6 +64,22 @@ internal static class ArchiveFixture
         (Owner((int)(n % owners)), Contact((int)(n / owners % ContactsPerOwner)),
          n / owners / ContactsPerOwner % 2 == 0 ? ArchiveDirection.In : ArchiveDirection.Out);
 
+    /// <summary>
+    /// Appends <paramref name="rows"/> messages of <see cref="LargeOwners"/> owners through the production
+    /// <see cref="ArchiveStore.AppendManyAsync"/>, 10,000 per call, the n-th at <paramref name="oldest"/> + n × <paramref name="step"/> ms.
+    /// </summary>
+    public static async Task FillAsync(ArchiveStore store, long rows, DateTimeOffset oldest, double step)
+    {
+        const int fill = 10_000;
+        for (long first = 0; first < rows; first += fill)
+        {
+            var entries = new List<ArchiveEntry>(fill);
+            for (var n = first; n < Math.Min(first + fill, rows); n++)
+                entries.Add(Entry(n, LargeOwners, oldest.AddMilliseconds(n * step)));
+            await store.AppendManyAsync(entries, CancellationToken.None);
+        }
+    }
+
     /// <summary>A migrated store on <paramref name="path"/>, with the production retention of 7 days.</summary>
     public static ArchiveStore OpenStore(string path, out SqliteDatabase database)
     {

@@ -28,14 +28,7 @@ internal static class PagesGroups
             var oldest = now - store.Options.ExpiresAfter + TimeSpan.FromMinutes(1);
             var step = (now - oldest).TotalMilliseconds / rows;
             var clock = Stopwatch.StartNew();
-            const int fill = 10_000;
-            for (long first = 0; first < rows; first += fill)
-            {
-                var entries = new List<ArchiveEntry>(fill);
-                for (var n = first; n < Math.Min(first + fill, rows); n++)
-                    entries.Add(ArchiveFixture.Entry(n, ArchiveFixture.LargeOwners, oldest.AddMilliseconds(n * step)));
-                await store.AppendManyAsync(entries, CancellationToken.None);
-            }
+            await ArchiveFixture.FillAsync(store, rows, oldest, step);
             var files = (await database.FilesAsync("archive", CancellationToken.None)).Count;
             Console.WriteLine($"// Pages-groups: filled {rows:N0} live messages into {files} hourly files in {clock.Elapsed.TotalSeconds:F0} s.");
 

@@ -40,14 +40,7 @@ internal static class SweepGroups
             var oldest = newest - TimeSpan.FromHours(24);
             var step = (newest - oldest).TotalMilliseconds / rows;
             var clock = Stopwatch.StartNew();
-            const int fill = 10_000;
-            for (long first = 0; first < rows; first += fill)
-            {
-                var entries = new List<ArchiveEntry>(fill);
-                for (var n = first; n < Math.Min(first + fill, rows); n++)
-                    entries.Add(ArchiveFixture.Entry(n, ArchiveFixture.LargeOwners, oldest.AddMilliseconds(n * step)));
-                await store.AppendManyAsync(entries, CancellationToken.None);
-            }
+            await ArchiveFixture.FillAsync(store, rows, oldest, step);
             var files = (await database.FilesAsync("archive", CancellationToken.None)).Count;
             Console.WriteLine($"// Sweep-groups: filled {rows:N0} expired messages into {files} hourly files in {clock.Elapsed.TotalSeconds:F0} s " +
                               $"({rows / clock.Elapsed.TotalSeconds:N0} messages/s through AppendManyAsync).");
