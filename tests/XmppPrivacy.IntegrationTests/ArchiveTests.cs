@@ -20,10 +20,8 @@ public sealed class ArchiveTests
         await using var prosody = await ProsodyServer.StartAsync();
         await using var component = await ComponentUnderTest.StartAsync(prosody);
         await ComponentChecks.WaitForBridgeAsync(component);
-        await prosody.RegisterAsync("alice", "alice-secret");
-        await prosody.RegisterAsync("bob", "bob-secret");
-        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
-        await using var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret");
+        await using var users = await TestUsers.LoginAsync(prosody, "alice", "bob");
+        var (alice, bob) = (users["alice"], users["bob"]);
 
         // The account advertises what the component supports (XEP-0355 bare nesting node).
         var account = await alice.IqAsync("<iq type='get' to='alice@localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
@@ -97,10 +95,8 @@ public sealed class ArchiveTests
         await using var prosody = await ProsodyServer.StartAsync();
         await using var component = await ComponentUnderTest.StartAsync(prosody);
         await ComponentChecks.WaitForBridgeAsync(component);
-        await prosody.RegisterAsync("alice", "alice-secret");
-        await prosody.RegisterAsync("bob", "bob-secret");
-        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
-        await using var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret");
+        await using var users = await TestUsers.LoginAsync(prosody, "alice", "bob");
+        var (alice, bob) = (users["alice"], users["bob"]);
         foreach (var client in new[] { alice, bob })
             Assert.Equal("result", (string?)(await client.IqAsync("<iq type='set'><prefs xmlns='urn:xmpp:mam:2' default='always'/></iq>")).Attribute("type"));
 

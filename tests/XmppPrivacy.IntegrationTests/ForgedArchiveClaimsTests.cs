@@ -22,10 +22,8 @@ public sealed class ForgedArchiveClaimsTests
         await using var prosody = await ProsodyServer.StartAsync();
         await using var component = await ComponentUnderTest.StartAsync(prosody);
         await ComponentChecks.WaitForBridgeAsync(component);
-        await prosody.RegisterAsync("alice", "alice-secret");
-        await prosody.RegisterAsync("bob", "bob-secret");
-        await using var alice = await XmppTestClient.LoginAsync(prosody.C2sPort, "alice", "alice-secret");
-        await using var bob = await XmppTestClient.LoginAsync(prosody.C2sPort, "bob", "bob-secret");
+        await using var users = await TestUsers.LoginAsync(prosody, "alice", "bob");
+        var (alice, bob) = (users["alice"], users["bob"]);
         var set = await alice.IqAsync("<iq type='set'><prefs xmlns='urn:xmpp:mam:2' default='always'/></iq>");
         Assert.Equal("result", (string?)set.Attribute("type"));
 

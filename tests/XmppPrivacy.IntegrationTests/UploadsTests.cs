@@ -355,6 +355,16 @@ public sealed class UploadsTests
         Assert.Empty(component.ErrorLines());
     }
 
+    /// <summary>What a component run as its own process needs: the link to <paramref name="prosody"/>, its HTTP port, database and upload folder.</summary>
+    private static Dictionary<string, string> ProcessEnvironment(ProsodyServer prosody, string state, int httpPort, string storage) => new()
+    {
+        ["XMPPPRIVACY_Component__Port"] = prosody.ComponentPort.ToString(),
+        ["XMPPPRIVACY_Component__Secret"] = prosody.Secret,
+        ["XMPPPRIVACY_Http__Urls"] = $"http://127.0.0.1:{httpPort}",
+        ["XMPPPRIVACY_Storage__Path"] = Path.Combine(state, "db.sqlite"),
+        ["XMPPPRIVACY_Upload__StoragePath"] = storage,
+    };
+
     [Fact]
     public async Task Killed_during_a_PUT_the_component_leaves_no_partial_file_and_serves_nothing_of_it_after_restart()
     {
@@ -362,14 +372,7 @@ public sealed class UploadsTests
         var state = Repo.TempDirectory("xp-upload-kill");
         var httpPort = Repo.FreePort();
         var storage = Path.Combine(state, "uploads");
-        var environment = new Dictionary<string, string>
-        {
-            ["XMPPPRIVACY_Component__Port"] = prosody.ComponentPort.ToString(),
-            ["XMPPPRIVACY_Component__Secret"] = prosody.Secret,
-            ["XMPPPRIVACY_Http__Urls"] = $"http://127.0.0.1:{httpPort}",
-            ["XMPPPRIVACY_Storage__Path"] = Path.Combine(state, "db.sqlite"),
-            ["XMPPPRIVACY_Upload__StoragePath"] = storage,
-        };
+        var environment = ProcessEnvironment(prosody, state, httpPort, storage);
         var process = await StartRunAsync(environment, httpPort);
         Process? restarted = null;
         try
@@ -423,14 +426,7 @@ public sealed class UploadsTests
         var state = Repo.TempDirectory("xp-upload-term");
         var httpPort = Repo.FreePort();
         var storage = Path.Combine(state, "uploads");
-        var environment = new Dictionary<string, string>
-        {
-            ["XMPPPRIVACY_Component__Port"] = prosody.ComponentPort.ToString(),
-            ["XMPPPRIVACY_Component__Secret"] = prosody.Secret,
-            ["XMPPPRIVACY_Http__Urls"] = $"http://127.0.0.1:{httpPort}",
-            ["XMPPPRIVACY_Storage__Path"] = Path.Combine(state, "db.sqlite"),
-            ["XMPPPRIVACY_Upload__StoragePath"] = storage,
-        };
+        var environment = ProcessEnvironment(prosody, state, httpPort, storage);
         using var process = await StartRunAsync(environment, httpPort);
         try
         {
@@ -505,14 +501,7 @@ public sealed class UploadsTests
         var httpPort = Repo.FreePort();
         var storage = Path.Combine(state, "uploads");
         var trace = Path.Combine(state, "strace.txt");
-        var environment = new Dictionary<string, string>
-        {
-            ["XMPPPRIVACY_Component__Port"] = prosody.ComponentPort.ToString(),
-            ["XMPPPRIVACY_Component__Secret"] = prosody.Secret,
-            ["XMPPPRIVACY_Http__Urls"] = $"http://127.0.0.1:{httpPort}",
-            ["XMPPPRIVACY_Storage__Path"] = Path.Combine(state, "db.sqlite"),
-            ["XMPPPRIVACY_Upload__StoragePath"] = storage,
-        };
+        var environment = ProcessEnvironment(prosody, state, httpPort, storage);
         // The real process under strace(1): the system calls show what reached the disk before the answer.
         var process = await StartRunAsync(environment, httpPort, trace);
         try
